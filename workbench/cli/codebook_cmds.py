@@ -1,0 +1,138 @@
+"""codebook import / export / validate / merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli import app
+from workbench.cli.common import ProjectOpt, get_project
+from workbench.errors import WorkbenchError
+
+codebook_app = typer.Typer(help="Codebooks: import, export, validate, merge.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+
+YAML_EXT = (".yaml", ".yml")
+
+
+def load_any_codebook(path: Path):  # type: ignore[no-untyped-def]
+    """A codebook from .yaml/.yml or REFI-QDA .qdc."""
+    if not path.exists():
+        raise WorkbenchError(f"{path}: no such file")
+    ext = path.suffix.lower()
+    if ext in YAML_EXT:
+        from workbench.codebook.yaml_io import load_codebook
+
+        return load_codebook(path)
+    if ext == ".qdc":
+        from workbench.exchange.refi.qdc import read_qdc
+
+        return read_qdc(path)
+    raise WorkbenchError(f"{path}: unknown codebook format (use .yaml, .yml or .qdc)")
+
+
+@codebook_app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Codebook .yaml/.yml or REFI-QDA .qdc")],
+    prune: Annotated[
+        bool,
+        typer.Option(help="Remove project codes missing from the file (never those with codings)."),
+    ] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Load codes into the project: adds and updates by id (else by path of names)."""
+    from workbench.services.codebook_sync import import_codebook
+
+    cb = load_any_codebook(file)
+    proj = get_project(ctx, project)
+    try:
+        with proj.begin() as conn:
+            report = import_codebook(conn, cb, prune=prune)
+    finally:
+        proj.close()
+    for line in report.lines():
+        typer.echo(line)
+
+
+@codebook_app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output .yaml, .qdc or .md")],
+    project: ProjectOpt = None,
+) -> None:
+    """Write the project's codebook as .yaml, .qdc or .md (by extension)."""
+    from workbench.fsutil import atomic_write, atomic_write_bytes
+    from workbench.services.codebook_sync import export_codebook
+    from workbench.services.codes import coding_counts
+
+    ext = output.suffix.lower()
+    if ext not in (*YAML_EXT, ".qdc", ".md"):
+        raise WorkbenchError(f"{output}: unknown format (use .yaml, .qdc or .md)")
+    proj = get_project(ctx, project)
+    try:
+        with proj.read() as conn:
+            from workbench.services.codes import CodeTree
+
+            if not CodeTree.load(conn).codes:
+                raise WorkbenchError(
+                    "the project has no codes yet (workbench codebook import FILE)"
+                )
+            cb = export_codebook(conn)
+            counts = coding_counts(conn)
+    finally:
+        proj.close()
+    if ext in YAML_EXT:
+        from workbench.codebook.yaml_io import dump_codebook
+
+        with atomic_write(output) as fh:
+            fh.write(dump_codebook(cb))
+    elif ext == ".md":
+        from workbench.codebook.markdown import codebook_to_markdown
+
+        with atomic_write(output) as fh:
+            fh.write(codebook_to_markdown(cb, counts))
+    else:
+        from workbench.exchange.refi.qdc import qdc_bytes
+
+        atomic_write_bytes(output, qdc_bytes(cb))
+    typer.echo(f"wrote {output}")
+
+
+@codebook_app.command("validate")
+def validate_cmd(file: Annotated[Path, typer.Argument(help="Codebook .yaml/.yml or .qdc")]) -> None:
+    """Exit 0 if valid, else exit 2 with one FILE:LINE: message per problem."""
+    cb = load_any_codebook(file)
+    from workbench.codebook.yaml_io import iter_codes
+
+    n = sum(1 for _ in iter_codes(cb))
+    typer.echo(f"{file}: valid ({n} codes)")
+
+
+@codebook_app.command("merge")
+def merge_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Two or more codebooks (.yaml)")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Merged codebook .yaml")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the Markdown decision report here")
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(help="Write the proposed decisions as an editable YAML plan (nothing merged)"),
+    ] = None,
+    apply: Annotated[Path | None, typer.Option(help="Apply an edited plan")] = None,
+    no_meaning: Annotated[
+        bool, typer.Option("--no-meaning", help="Skip embedding-based matching (no model load).")
+    ] = False,
+) -> None:
+    """Merge codebooks; the report lists every decision and conflict."""
+    from workbench.codebook.merge.cli_glue import run_merge
+
+    for line in run_merge(
+        files, output=output, report=report, plan=plan, apply=apply, use_meaning=not no_meaning
+    ):
+        typer.echo(line)

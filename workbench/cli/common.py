@@ -1,0 +1,102 @@
+"""Shared CLI pieces: the --project option, output formats, progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from workbench.store.db import Project, open_project
+
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        "-p",
+        help="Project file (default: $WORKBENCH_PROJECT, else ./workbench.sqlite).",
+        show_default=False,
+    ),
+]
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class TableJsonFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def project_path(ctx: typer.Context, project: Path | None) -> Path | None:
+    """The command's own --project wins over the one given before the command name."""
+    if project is not None:
+        return project
+    root = ctx.find_root()
+    return (root.obj or {}).get("project") if root.obj else None
+
+
+def get_project(ctx: typer.Context, project: Path | None, *, create: bool = False) -> Project:
+    return open_project(project_path(ctx, project), create=create)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def print_table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for h in header:
+        table.add_column(str(h), overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from workbench.exchange.csvsafe import csv_text
+
+    sys.stdout.write(csv_text(header, rows))
+
+
+def info(message: str) -> None:
+    """Human-readable status goes to stderr so stdout stays clean for data."""
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool = True) -> Iterator[Any]:
+    """A rich progress bar on stderr; yields a callback (done, total, item)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as prog:
+        task = prog.add_task(label, total=None, item="")
+
+        def update(done: int, total: int, item: str = "") -> None:
+            prog.update(task, completed=done, total=total, item=item)
+
+        yield update

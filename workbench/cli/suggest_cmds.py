@@ -1,0 +1,1 @@
+"""suggest, eval (owned by the suggestion engine; placeholder until it lands)."""

@@ -1,0 +1,125 @@
+"""agreement: inter-coder agreement per code and overall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli import app
+from workbench.cli.common import (
+    ProjectOpt,
+    TableFormat,
+    get_project,
+    print_csv,
+    print_json,
+    print_table,
+)
+from workbench.errors import CheckFailed, WorkbenchError
+
+DISAGREEMENT_COLUMNS = (
+    "document",
+    "segment",
+    "speaker",
+    "start",
+    "end",
+    "code",
+    "applied_by",
+    "missing_from",
+    "text",
+)
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+@app.command()
+def agreement(
+    ctx: typer.Context,
+    coder: Annotated[
+        list[str], typer.Option("--coder", help="Give exactly two: --coder A --coder B")
+    ],
+    unit: Annotated[
+        str, typer.Option(help="segment (each segment x code) or character")
+    ] = "segment",
+    format: Annotated[
+        TableFormat, typer.Option("--format", help="table, csv or json")
+    ] = TableFormat.table,
+    min: Annotated[
+        float | None, typer.Option("--min", help="Exit 1 when overall kappa is below this.")
+    ] = None,
+    code: Annotated[list[str] | None, typer.Option("--code", help="Only these codes.")] = None,
+    disagreements: Annotated[
+        Path | None, typer.Option(help="Write the disagreement list (segment unit) to this CSV.")
+    ] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Cohen's kappa, Krippendorff's alpha and percent agreement, per code and overall."""
+    from workbench.analysis.agreement import compute_agreement
+
+    if len(coder) != 2:
+        raise WorkbenchError("give exactly two coders: --coder A --coder B")
+    proj = get_project(ctx, project)
+    try:
+        with proj.read() as conn:
+            result = compute_agreement(conn, coder[0], coder[1], unit=unit, codes=code)
+            texts = {}
+            if disagreements is not None:
+                from workbench.services.documents import document_text
+
+                texts = {
+                    u.document_id: document_text(conn, u.document_id)
+                    for u, _, _ in result.disagreements
+                }
+    finally:
+        proj.close()
+    if disagreements is not None:
+        from workbench.exchange.csvsafe import write_csv
+
+        a, b = result.coders
+        rows = [
+            [
+                u.document,
+                u.segment,
+                u.speaker or "",
+                u.start,
+                u.end,
+                code_name,
+                who,
+                b if who == a else a,
+                texts[u.document_id][u.start : u.end],
+            ]
+            for u, code_name, who in result.disagreements
+        ]
+        write_csv(disagreements, DISAGREEMENT_COLUMNS, rows)
+        typer.echo(f"wrote {len(rows)} disagreements to {disagreements}", err=True)
+    if format is TableFormat.json:
+        print_json(result.to_json())
+    else:
+        header = [
+            "code",
+            "kappa",
+            "alpha",
+            "% agree",
+            f"n {result.coders[0]}",
+            f"n {result.coders[1]}",
+        ]
+        rows_t = [
+            [c.code, _fmt(c.kappa), _fmt(c.alpha), _fmt(c.percent_agreement), c.count_a, c.count_b]
+            for c in [*result.per_code, result.overall]
+        ]
+        if format is TableFormat.csv:
+            print_csv(header, rows_t)
+        else:
+            print_table(
+                header,
+                rows_t,
+                title=f"Agreement ({result.unit} unit) over "
+                f"{len(result.documents)} documents: {', '.join(result.documents)}",
+            )
+    if min is not None:
+        k = result.overall.kappa
+        if k is None or k < min:
+            raise CheckFailed(f"overall kappa {_fmt(k)} is below --min {min}")

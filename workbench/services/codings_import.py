@@ -1,0 +1,208 @@
+"""Importing a colleague's codings: an excerpt CSV (CONTRACT §5) or another project's .sqlite.
+
+Codes map through ids, names, paths, aliases and `merged_from` entries, so codings made with a
+coder's own codebook land on the merged codebook. Rows that cannot be placed exactly are
+reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from workbench.errors import WorkbenchError
+from workbench.services.codes import PATH_SEP, CodeRow, CodeTree
+from workbench.services.coding import add_coding
+from workbench.store import schema as s
+
+REQUIRED = ("document", "start", "end", "code")
+FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unneutralise(cell: str) -> str:
+    """Undo the export's formula guard: `'=x` -> `=x` (only where the guard was applied)."""
+    if len(cell) >= 2 and cell[0] == "'" and cell[1] in FORMULA_CHARS:
+        return cell[1:]
+    return cell
+
+
+@dataclass
+class CodeMapper:
+    """Maps a code reference from another codebook onto this project's codes."""
+
+    tree: CodeTree
+    _merged: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for code in self.tree.codes.values():
+            for origin in code.merged_from:
+                for key in (origin.get("id"), origin.get("path")):
+                    if key:
+                        self._merged.setdefault(key.casefold(), code.id)
+
+    def map(self, *refs: str | None) -> CodeRow | None:
+        for ref in refs:
+            if not ref:
+                continue
+            if ref.casefold() in self._merged:
+                return self.tree.codes[self._merged[ref.casefold()]]
+            try:
+                return self.tree.resolve(ref)
+            except WorkbenchError:
+                continue
+        return None
+
+
+def import_codings_file(conn: Connection, path: Path, coder: str | None = None) -> list[str]:
+    if path.suffix.lower() == ".sqlite":
+        return _import_project(conn, path)
+    return _import_csv(conn, path, coder)
+
+
+def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise WorkbenchError(f"{path}: cannot read as a UTF-8 CSV ({exc})") from exc
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise WorkbenchError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    if "coder" not in header and not default_coder:
+        raise WorkbenchError(f"{path}:1: no coder column; give --coder NAME")
+    mapper = CodeMapper(CodeTree.load(conn))
+    docs = {
+        r.name: r
+        for r in conn.execute(select(s.documents.c.id, s.documents.c.name, s.documents.c.text))
+    }
+    added = same = 0
+    problems: list[str] = []
+    for lineno, row in enumerate(rows, start=2):
+        where = f"{path}:{lineno}"
+        name = (row.get("document") or "").strip()
+        doc = docs.get(name)
+        if doc is None:
+            problems.append(f"{where}: document '{name}' is not in this project; not imported")
+            continue
+        try:
+            start, end = int(row["start"]), int(row["end"])
+        except (TypeError, ValueError):
+            problems.append(f"{where}: start/end are not whole numbers; not imported")
+            continue
+        if not 0 <= start < end <= len(doc.text):
+            problems.append(f"{where}: span {start}-{end} is outside '{name}'; not imported")
+            continue
+        if "text" in header and row.get("text") is not None:
+            if unneutralise(row["text"]) != doc.text[start:end]:
+                problems.append(
+                    f"{where}: text differs from '{name}'[{start}:{end}] (different version "
+                    "of the document?); not imported"
+                )
+                continue
+        code = mapper.map(
+            unneutralise(row.get("code") or ""),
+            unneutralise(row.get("code_path") or "").replace(" > ", PATH_SEP),
+        )
+        if code is None:
+            problems.append(
+                f"{where}: code '{row.get('code')}' matches no code in the "
+                "project's codebook (by id, name, path, alias or merged_from)"
+            )
+            continue
+        who = (row.get("coder") or "").strip() or default_coder
+        if not who:
+            problems.append(f"{where}: empty coder and no --coder given")
+            continue
+        _, created = add_coding(
+            conn,
+            name,
+            start,
+            end,
+            code.id,
+            who,
+            memo=unneutralise(row.get("memo") or "") or None,
+            origin="imported",
+            created=(row.get("created") or "").strip() or None,
+            tree=mapper.tree,
+        )
+        added += int(created)
+        same += int(not created)
+    return [
+        f"{path.name}: {added} codings imported, {same} already present, "
+        f"{len(problems)} rows reported",
+        *problems,
+    ]
+
+
+def _import_project(conn: Connection, path: Path) -> list[str]:
+    try:
+        other = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        other.row_factory = sqlite3.Row
+        other_docs = {r["id"]: r for r in other.execute("SELECT id, name, sha256 FROM documents")}
+        other_codes = {r["id"]: r for r in other.execute("SELECT id, name, parent_id FROM codes")}
+        rows = other.execute(
+            'SELECT document_id, start, "end", code_id, coder, created, memo FROM codings '
+            "ORDER BY document_id, start"
+        ).fetchall()
+        other.close()
+    except sqlite3.DatabaseError as exc:
+        raise WorkbenchError(f"{path}: not a Workbench project ({exc})") from exc
+
+    def other_path(cid: str) -> str:
+        names = []
+        cur: str | None = cid
+        while cur is not None and cur in other_codes:
+            names.append(other_codes[cur]["name"])
+            cur = other_codes[cur]["parent_id"]
+        return PATH_SEP.join(reversed(names))
+
+    mapper = CodeMapper(CodeTree.load(conn))
+    ours = {r.name: r for r in conn.execute(select(s.documents.c.name, s.documents.c.sha256))}
+    lines: list[str] = []
+    refused: set[str] = set()
+    added = same = 0
+    for r in rows:
+        odoc = other_docs[r["document_id"]]
+        name = odoc["name"]
+        if name not in ours:
+            if name not in refused:
+                lines.append(f"{path.name}: document '{name}' is not in this project; skipped")
+                refused.add(name)
+            continue
+        if ours[name].sha256 != odoc["sha256"]:
+            if name not in refused:
+                lines.append(
+                    f"{path.name}: document '{name}' has different text here (sha256 "
+                    "differs); its codings are not imported"
+                )
+                refused.add(name)
+            continue
+        oc = other_codes[r["code_id"]]
+        code = mapper.map(r["code_id"], other_path(r["code_id"]), oc["name"])
+        if code is None:
+            lines.append(
+                f"{path.name}: code '{other_path(r['code_id'])}' matches no code here; "
+                f"coding {name} {r['start']}-{r['end']} not imported"
+            )
+            continue
+        _, created = add_coding(
+            conn,
+            name,
+            r["start"],
+            r["end"],
+            code.id,
+            r["coder"],
+            memo=r["memo"],
+            origin="imported",
+            created=r["created"],
+            tree=mapper.tree,
+        )
+        added += int(created)
+        same += int(not created)
+    return [f"{path.name}: {added} codings imported, {same} already present", *lines]

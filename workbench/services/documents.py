@@ -1,0 +1,295 @@
+"""Documents: store parsed documents, list them, read their segments and attributes."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from workbench.errors import WorkbenchError
+from workbench.ingest.model import ParsedDocument
+from workbench.store import schema as s
+from workbench.store import sqlite_extras
+from workbench.timeutil import now_iso
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    name: str
+    kind: str
+    segments: int
+    status: str  # imported | unchanged | replaced
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    name: str
+    kind: str
+    source_name: str
+    imported_at: str
+    sha256: str
+    length: int
+    segments: int
+    codings: int
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    id: int
+    idx: int
+    level: str
+    speaker: str | None
+    timestamp: str | None
+    start: int
+    end: int
+    text: str
+    parent_id: int | None
+
+
+def document_row(conn: Connection, name: str):  # type: ignore[no-untyped-def]
+    """The documents row for `name`, or a WorkbenchError naming close matches."""
+    row = conn.execute(select(s.documents).where(s.documents.c.name == name)).first()
+    if row is None:
+        names = [r[0] for r in conn.execute(select(s.documents.c.name))]
+        from rapidfuzz import process
+
+        close = [m[0] for m in process.extract(name, names, limit=3, score_cutoff=60)]
+        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+        raise WorkbenchError(f"{name}: no such document{hint}")
+    return row
+
+
+def document_text(conn: Connection, document_id: int) -> str:
+    return conn.execute(
+        select(s.documents.c.text).where(s.documents.c.id == document_id)
+    ).scalar_one()
+
+
+def store_document(
+    conn: Connection,
+    doc: ParsedDocument,
+    *,
+    replace: bool = False,
+    attributes: dict[str, str] | None = None,
+) -> ImportOutcome:
+    """Insert one parsed document (inside the caller's transaction)."""
+    existing = conn.execute(select(s.documents).where(s.documents.c.name == doc.name)).first()
+    status = "imported"
+    if existing is not None:
+        if existing.sha256 == doc.sha256 and existing.text == doc.text:
+            _set_attributes(conn, existing.id, attributes or {})
+            return ImportOutcome(
+                doc.name,
+                existing.kind,
+                _segment_count(conn, existing.id),
+                "unchanged",
+                tuple(doc.warnings),
+            )
+        if not replace:
+            raise WorkbenchError(
+                f"{doc.source_name}: a different document named '{doc.name}' is already in "
+                "the project (use --name to import it under another name, or --replace)"
+            )
+        n = conn.execute(
+            select(func.count())
+            .select_from(s.codings)
+            .where(s.codings.c.document_id == existing.id)
+        ).scalar_one()
+        if n:
+            raise WorkbenchError(
+                f"{doc.source_name}: cannot replace '{doc.name}': it has {n} codings "
+                "(remove them first; text under a coding never changes)"
+            )
+        seg_ids = [
+            r[0]
+            for r in conn.execute(
+                select(s.segments.c.id).where(s.segments.c.document_id == existing.id)
+            )
+        ]
+        sqlite_extras.unindex_segments(conn, seg_ids)
+        conn.execute(delete(s.documents).where(s.documents.c.id == existing.id))
+        status = "replaced"
+    doc_id = conn.execute(
+        insert(s.documents).values(
+            name=doc.name,
+            kind=doc.kind,
+            source_name=doc.source_name,
+            sha256=doc.sha256,
+            imported_at=now_iso(),
+            text=doc.text,
+            guid=str(uuid.uuid4()),
+        )
+    ).inserted_primary_key[0]
+    _insert_segments(conn, doc_id, doc)
+    _set_attributes(conn, doc_id, attributes or {})
+    return ImportOutcome(doc.name, doc.kind, len(doc.segments), status, tuple(doc.warnings))
+
+
+def _insert_segments(conn: Connection, doc_id: int, doc: ParsedDocument) -> None:
+    ids: list[int] = []
+    fts_rows: list[tuple[int, str]] = []
+    attr_rows: list[dict[str, object]] = []
+    for idx, seg in enumerate(doc.segments):
+        parent_id = ids[seg.parent] if seg.parent is not None else None
+        sid = conn.execute(
+            insert(s.segments).values(
+                document_id=doc_id,
+                idx=idx,
+                level=seg.level,
+                start=seg.start,
+                end=seg.end,
+                speaker=seg.speaker,
+                timestamp=seg.timestamp,
+                parent_id=parent_id,
+            )
+        ).inserted_primary_key[0]
+        ids.append(sid)
+        if seg.level in sqlite_extras.SEARCH_LEVELS:
+            fts_rows.append((sid, doc.text[seg.start : seg.end]))
+        for key, value in seg.attributes.items():
+            attr_rows.append({"segment_id": sid, "key": key, "value": value})
+    if attr_rows:
+        conn.execute(insert(s.segment_attributes), attr_rows)
+    sqlite_extras.index_segments(conn, fts_rows)
+
+
+def _set_attributes(conn: Connection, doc_id: int, attributes: dict[str, str]) -> None:
+    for key, value in attributes.items():
+        conn.execute(
+            delete(s.document_attributes).where(
+                (s.document_attributes.c.document_id == doc_id)
+                & (s.document_attributes.c.key == key)
+            )
+        )
+        if value != "":
+            conn.execute(
+                insert(s.document_attributes).values(document_id=doc_id, key=key, value=value)
+            )
+
+
+def set_document_attributes(conn: Connection, name: str, attributes: dict[str, str]) -> None:
+    _set_attributes(conn, document_row(conn, name).id, attributes)
+
+
+def _segment_count(conn: Connection, doc_id: int) -> int:
+    return conn.execute(
+        select(func.count()).select_from(s.segments).where(s.segments.c.document_id == doc_id)
+    ).scalar_one()
+
+
+def all_attributes(conn: Connection) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = defaultdict(dict)
+    for doc_id, key, value in conn.execute(select(s.document_attributes)):
+        out[doc_id][key] = value
+    return out
+
+
+def parse_where(pairs: list[str] | None) -> list[tuple[str, str]]:
+    """`KEY=VALUE` strings to pairs; bad syntax is a usage error."""
+    out: list[tuple[str, str]] = []
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise WorkbenchError(f"--where {pair}: expected KEY=VALUE")
+        out.append((key.strip(), value.strip()))
+    return out
+
+
+def matches_where(attrs: dict[str, str], kind: str, where: list[tuple[str, str]]) -> bool:
+    """All conditions hold; several values for one key are alternatives (OR)."""
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for key, value in where:
+        by_key[key].add(value.casefold())
+    for key, values in by_key.items():
+        actual = kind if key == "kind" and key not in attrs else attrs.get(key)
+        if actual is None or actual.casefold() not in values:
+            return False
+    return True
+
+
+def list_documents(
+    conn: Connection, where: list[tuple[str, str]] | None = None
+) -> list[DocumentInfo]:
+    seg_counts = dict(
+        conn.execute(
+            select(s.segments.c.document_id, func.count()).group_by(s.segments.c.document_id)
+        ).all()
+    )
+    coding_counts = dict(
+        conn.execute(
+            select(s.codings.c.document_id, func.count()).group_by(s.codings.c.document_id)
+        ).all()
+    )
+    attrs = all_attributes(conn)
+    rows = conn.execute(
+        select(
+            s.documents.c.id,
+            s.documents.c.name,
+            s.documents.c.kind,
+            s.documents.c.source_name,
+            s.documents.c.imported_at,
+            s.documents.c.sha256,
+            func.length(s.documents.c.text),
+        ).order_by(s.documents.c.name)
+    )
+    out = []
+    for r in rows:
+        a = dict(attrs.get(r[0], {}))
+        if where and not matches_where(a, r[2], where):
+            continue
+        out.append(
+            DocumentInfo(
+                id=r[0],
+                name=r[1],
+                kind=r[2],
+                source_name=r[3],
+                imported_at=r[4],
+                sha256=r[5],
+                length=int(r[6]),
+                segments=seg_counts.get(r[0], 0),
+                codings=coding_counts.get(r[0], 0),
+                attributes=a,
+            )
+        )
+    return out
+
+
+def get_segments(
+    conn: Connection, document_id: int, levels: tuple[str, ...] | None = None
+) -> list[SegmentRow]:
+    text = document_text(conn, document_id)
+    q = select(s.segments).where(s.segments.c.document_id == document_id).order_by(s.segments.c.idx)
+    if levels:
+        q = q.where(s.segments.c.level.in_(levels))
+    return [
+        SegmentRow(
+            id=r.id,
+            idx=r.idx,
+            level=r.level,
+            speaker=r.speaker,
+            timestamp=r.timestamp,
+            start=r.start,
+            end=r.end,
+            text=text[r.start : r.end],
+            parent_id=r.parent_id,
+        )
+        for r in conn.execute(q)
+    ]
+
+
+def segment_attributes(conn: Connection, document_id: int) -> dict[int, dict[str, str]]:
+    """Respondent attributes of a survey document's segments, by segment id."""
+    out: dict[int, dict[str, str]] = defaultdict(dict)
+    q = (
+        select(s.segment_attributes)
+        .join(s.segments, s.segments.c.id == s.segment_attributes.c.segment_id)
+        .where(s.segments.c.document_id == document_id)
+    )
+    for r in conn.execute(q):
+        out[r.segment_id][r.key] = r.value
+    return out

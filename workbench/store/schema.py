@@ -1,0 +1,169 @@
+"""Table definitions (SQLAlchemy Core). Portable SQL only: SQLite-specific DDL lives in sqlite_extras.py."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", String(40), nullable=False),
+)
+
+project_meta = Table(
+    "project_meta",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(400), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("source_name", String(400), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("imported_at", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("guid", String(40), nullable=False, unique=True),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("speaker", String(200)),
+    Column("timestamp", String(60)),
+    Column("parent_id", Integer, ForeignKey("segments.id", ondelete="CASCADE")),
+    UniqueConstraint("document_id", "idx", name="uq_segment_doc_idx"),
+)
+Index("ix_segments_doc_start", segments.c.document_id, segments.c.start)
+
+document_attributes = Table(
+    "document_attributes",
+    metadata,
+    Column(
+        "document_id",
+        Integer,
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+segment_attributes = Table(
+    "segment_attributes",
+    metadata,
+    Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+codes = Table(
+    "codes",
+    metadata,
+    Column("id", String(400), primary_key=True),
+    Column("guid", String(40), nullable=False, unique=True),
+    Column("parent_id", String(400), ForeignKey("codes.id", ondelete="RESTRICT")),
+    Column("name", String(400), nullable=False),
+    Column("description", Text),
+    Column("include", Text),
+    Column("exclude", Text),
+    Column("examples", Text, nullable=False, default="[]"),  # JSON list of str
+    Column("aliases", Text, nullable=False, default="[]"),  # JSON list of str
+    Column("groups", Text, nullable=False, default="[]"),  # JSON list of str (REFI-QDA sets)
+    Column("merged_from", Text, nullable=False, default="[]"),  # JSON list of objects
+    Column("color", String(20)),
+    Column("position", Integer, nullable=False, default=0),
+    Column("created", String(40), nullable=False),
+)
+
+codings = Table(
+    "codings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="RESTRICT"), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("code_id", String(400), ForeignKey("codes.id", ondelete="RESTRICT"), nullable=False),
+    Column("coder", String(200), nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("memo", Text),
+    Column("origin", String(20), nullable=False, default="manual"),
+    Column("guid", String(40), nullable=False, unique=True),
+    UniqueConstraint("document_id", "start", "end", "code_id", "coder", name="uq_coding_span"),
+)
+Index("ix_codings_doc", codings.c.document_id, codings.c.start)
+Index("ix_codings_code", codings.c.code_id)
+
+memos = Table(
+    "memos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("target_type", String(20), nullable=False),  # document | segment | code | project
+    Column("target_id", String(400), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("guid", String(40), nullable=False, unique=True),
+)
+Index("ix_memos_target", memos.c.target_type, memos.c.target_id)
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("model_id", String(400), primary_key=True),
+    Column("text_hash", String(64), primary_key=True),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),  # float32 little-endian
+)
+
+suggestion_feedback = Table(
+    "suggestion_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE"), nullable=False),
+    Column("code_id", String(400), ForeignKey("codes.id", ondelete="CASCADE"), nullable=False),
+    Column("decision", String(20), nullable=False),  # accepted | rejected
+    Column("coder", String(200), nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("score", Text),
+    UniqueConstraint("segment_id", "code_id", "coder", name="uq_feedback"),
+)
+
+V1_TABLES = [
+    schema_migrations,
+    project_meta,
+    documents,
+    segments,
+    document_attributes,
+    segment_attributes,
+    codes,
+    codings,
+    memos,
+    embeddings,
+    suggestion_feedback,
+]
