@@ -1,0 +1,129 @@
+"""Survey free text in a CSV: one document per file, one `response` segment per answer.
+
+`--text-column` names the answer column and `--id-column` the respondent id (the segment's
+speaker); every other column becomes an attribute of that response. The document's text is the
+non-empty answers, each stripped and with CRLF normalised, joined by a blank line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+from workbench.ingest.model import ImportOptions, ParsedSegment
+from workbench.ingest.spans import Body
+from workbench.ingest.textio import normalise_newlines
+
+CODINGS_COLUMNS = frozenset({"document", "start", "end", "code"})
+_DELIMITERS = (",", ";", "\t")
+
+
+def is_codings_csv(path: Path) -> bool:
+    """True when the CSV's header holds `document, start, end, code` (a coded-excerpt file)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    for codec in ("utf-8-sig", "cp1252"):
+        try:
+            first = head.decode(codec).splitlines()[0] if head.strip() else ""
+            break
+        except (UnicodeDecodeError, IndexError):
+            continue
+    else:
+        return False
+    header = {cell.strip().casefold() for cell in next(csv.reader([first]), [])}
+    return CODINGS_COLUMNS <= header
+
+
+def parse_survey(path: Path, text: str, options: ImportOptions) -> Body:
+    """Responses from decoded CSV text (line ends as in the file)."""
+    header, rows = _read_rows(path, text)
+    if not options.text_column or not options.id_column:
+        raise WorkbenchError(
+            f"{path}: a survey CSV needs --text-column and --id-column "
+            f"(columns: {', '.join(header)})"
+        )
+    text_i = _column(path, header, options.text_column, "--text-column")
+    id_i = _column(path, header, options.id_column, "--id-column")
+    if text_i == id_i:
+        raise WorkbenchError(f"{path}: --text-column and --id-column name the same column")
+    chunks: list[str] = []
+    blocks: list[ParsedSegment] = []
+    warnings: list[str] = []
+    seen: dict[str, int] = {}
+    empty = 0
+    pos = 0
+    for lineno, row in rows:
+        answer = normalise_newlines(row[text_i]).strip()
+        if not answer:
+            empty += 1
+            continue
+        rid = row[id_i].strip() or f"line {lineno}"
+        if rid in seen:
+            warnings.append(f"{path.name}:{lineno}: respondent id {rid} repeats line {seen[rid]}")
+        seen.setdefault(rid, lineno)
+        attrs = {
+            header[i]: value.strip()
+            for i, value in enumerate(row)
+            if i not in (text_i, id_i) and value.strip()
+        }
+        blocks.append(
+            ParsedSegment(pos, pos + len(answer), "response", speaker=rid, attributes=attrs)
+        )
+        chunks.append(answer)
+        pos += len(answer) + 2
+    if not blocks:
+        raise WorkbenchError(f"{path}: column '{header[text_i]}' has no answers")
+    if empty:
+        rows_word = "row" if empty == 1 else "rows"
+        warnings.append(
+            f"{path.name}: {empty} {rows_word} with an empty '{header[text_i]}' skipped"
+        )
+    return Body("survey", "\n\n".join(chunks), blocks, warnings)
+
+
+def _read_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=first_line.count)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        header = [h.strip() or f"column {i + 1}" for i, h in enumerate(next(reader, []))]
+        rows: list[tuple[int, list[str]]] = []
+        for row in reader:
+            lineno = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header):
+                if any(cell.strip() for cell in row[len(header) :]):
+                    raise WorkbenchError(
+                        f"{path}:{lineno}: {len(row)} cells, but the header has {len(header)}"
+                    )
+                row = row[: len(header)]
+            rows.append((lineno, row + [""] * (len(header) - len(row))))
+    except csv.Error as exc:
+        raise WorkbenchError(f"{path}: not a readable CSV file ({exc})") from exc
+    finally:
+        csv.field_size_limit(limit)
+    if not header:
+        raise WorkbenchError(f"{path}: no header row")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise WorkbenchError(f"{path}: duplicate column names in the header: {', '.join(dupes)}")
+    return header, rows
+
+
+def _column(path: Path, header: list[str], wanted: str, option: str) -> int:
+    if wanted in header:
+        return header.index(wanted)
+    folded = [i for i, h in enumerate(header) if h.casefold() == wanted.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise WorkbenchError(
+        f"{path}: {option} {wanted}: no such column (columns: {', '.join(header)})"
+    )
