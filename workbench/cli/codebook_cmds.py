@@ -105,7 +105,7 @@ def export_cmd(
 def validate_cmd(file: Annotated[Path, typer.Argument(help="Codebook .yaml/.yml or .qdc")]) -> None:
     """Exit 0 if valid, else exit 2 with one FILE:LINE: message per problem."""
     cb = load_any_codebook(file)
-    from workbench.codebook.yaml_io import iter_codes
+    from workbench.codebook.model import iter_codes
 
     n = sum(1 for _ in iter_codes(cb))
     typer.echo(f"{file}: valid ({n} codes)")

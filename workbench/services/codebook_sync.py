@@ -58,7 +58,7 @@ def _values_for(code: Code, parent_id: str | None, position: int) -> dict[str, o
 
 def import_codebook(conn: Connection, cb: Codebook, *, prune: bool = False) -> CodebookImportReport:
     """Add and update the project's codes from `cb` (inside the caller's transaction)."""
-    from workbench.codebook.yaml_io import effective_id
+    from workbench.codebook.model import effective_id
 
     report = CodebookImportReport()
     tree = CodeTree.load(conn)

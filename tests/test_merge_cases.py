@@ -1,0 +1,266 @@
+"""Codebook merge: each planted case of tests/fixtures/codebooks/team-*.yaml gets its outcome.
+
+Meaning matching uses a deterministic bag-of-words stand-in for the model here (thresholds
+set for it); tests/test_merge_model.py runs the real model.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, REPO
+
+from workbench.codebook.merge import (
+    MergeOptions,
+    MergeResult,
+    hashed_bow_embed,
+    merge_codebooks,
+    render_report,
+    write_plan,
+)
+from workbench.codebook.model import Code, iter_codes
+from workbench.codebook.yaml_io import dump_codebook, load_codebook, parse_codebook
+from workbench.errors import WorkbenchError
+
+CODEBOOKS = FIXTURES / "codebooks"
+BOW = MergeOptions(meaning_threshold=0.6, split_margin=0.1)
+
+
+def team_books() -> list[tuple[str, object]]:
+    return [(n, load_codebook(CODEBOOKS / n)) for n in ("team-a.yaml", "team-b.yaml")]
+
+
+@pytest.fixture(scope="module")
+def result() -> MergeResult:
+    return merge_codebooks(team_books(), BOW, hashed_bow_embed)  # type: ignore[arg-type]
+
+
+def by_path(result: MergeResult) -> dict[str, Code]:
+    return {" > ".join(p): c for c, p, _ in iter_codes(result.codebook)}
+
+
+def sources(code: Code) -> list[tuple[str, str]]:
+    return [(m.codebook, m.id) for m in code.merged_from]
+
+
+def decision_kinds(result: MergeResult, path: str) -> set[tuple[str, str]]:
+    return {(d.kind, d.action) for d in result.decisions if path in d.result}
+
+
+def test_same_idea_under_different_names_merges_by_meaning(result: MergeResult) -> None:
+    codes = by_path(result)
+    merged = codes["Digital exclusion"]
+    assert merged.aliases == ["Digital inequalities"]
+    assert sources(merged) == [
+        ("team-a.yaml", "digital-exclusion"),
+        ("team-b.yaml", "digital-inequalities"),
+    ]
+    assert ("meaning", "merge") in decision_kinds(result, "Digital exclusion")
+    assert "Digital inequalities" not in codes
+    top = codes["Modes of facilitation"]  # parent of the modes, named differently in B
+    assert "Ways practices help" in top.aliases
+
+
+def test_alias_in_one_book_only(result: MergeResult) -> None:
+    merged = by_path(result)["Multiple systems"]
+    assert merged.aliases == ["too many apps"]  # the source alias, not a duplicate of it
+    assert [m.path for m in merged.merged_from] == ["Multiple systems", "Too many apps"]
+    assert ("alias", "merge") in decision_kinds(result, "Multiple systems")
+
+
+def test_same_id_merges_and_keeps_the_other_name_as_alias(result: MergeResult) -> None:
+    merged = by_path(result)["Modes of facilitation > Reactive facilitation"]
+    assert merged.id == "reactive"
+    assert merged.aliases == ["Responding to patient queries"]
+    assert ("id", "merge") in decision_kinds(
+        result, "Modes of facilitation > Reactive facilitation"
+    )
+
+
+def test_fuzzy_name(result: MergeResult) -> None:
+    merged = by_path(result)["Staff training and capacity"]
+    assert merged.aliases == ["Staff capacity and training"]
+    assert ("fuzzy", "merge") in decision_kinds(result, "Staff training and capacity")
+
+
+def test_one_code_split_into_two_becomes_sub_codes(result: MergeResult) -> None:
+    codes = by_path(result)
+    hidden = codes["Responsibility of others > Hidden work"]
+    assert [c.name for c in hidden.children] == ["Reception workload", "Tech-savvy default"]
+    assert "Staff and workload > Reception workload" not in codes
+    split = [c for c in result.conflicts if c.kind == "split"]
+    assert len(split) == 1
+    assert {r.path for r in split[0].codes} == {
+        "Responsibility of others > Hidden work",
+        "Staff and workload > Reception workload",
+        "Staff and workload > Tech-savvy default",
+    }
+
+
+def test_different_parents_first_book_wins_and_is_flagged(result: MergeResult) -> None:
+    codes = by_path(result)
+    assert "Modes of facilitation > Proactive facilitation" in codes
+    assert "Staff and workload > Proactive facilitation" not in codes
+    parent = [c for c in result.conflicts if c.kind == "parent"]
+    assert any(
+        "'Proactive facilitation' sits under 'Modes of facilitation' in team-a.yaml but under "
+        "'Staff and workload' in team-b.yaml" in c.message
+        for c in parent
+    ), [c.message for c in parent]
+
+
+def test_leaf_in_one_book_parent_in_the_other(result: MergeResult) -> None:
+    passive = by_path(result)["Modes of facilitation > Passive facilitation"]
+    assert [c.name for c in passive.children] == ["Text messages", "Leaflets and posters"]
+    rules = [d.rule for d in result.decisions if d.kind == "placement"]
+    assert any("has sub-codes in team-b.yaml but none in team-a.yaml" in r for r in rules)
+
+
+def test_genuine_name_clash_is_never_merged(result: MergeResult) -> None:
+    codes = by_path(result)
+    assert "Trust" not in codes
+    a, b = codes["Trust (team-a)"], codes["Trust (team-b)"]
+    assert sources(a) == [("team-a.yaml", "trust")] and sources(b) == [("team-b.yaml", "trust")]
+    assert "Trust" not in a.aliases + b.aliases  # would point at two codes
+    assert "data" in (a.description or "") and "hospital" in (b.description or "")
+    clash = [c for c in result.conflicts if c.kind == "clash"]
+    assert len(clash) == 1 and "'Trust' means different things" in clash[0].message
+
+
+def test_codes_only_one_coder_has_are_kept(result: MergeResult) -> None:
+    codes = by_path(result)
+    assert sources(codes["COVID-19"]) == [("team-a.yaml", "covid-19")]
+    assert sources(codes["Mental health"]) == [("team-b.yaml", "mental-health")]
+    assert ("new", "keep-separate") in decision_kinds(result, "Mental health")
+
+
+def test_nothing_is_lost(result: MergeResult) -> None:
+    """Every source code is in exactly one merged code's merged_from."""
+    seen = [s for c, _, _ in iter_codes(result.codebook) for s in sources(c)]
+    expected = [
+        (label, cid)
+        for label, cb in team_books()
+        for cid in (c.id or "/".join(_slug_path(p)) for c, p, _ in iter_codes(cb))  # type: ignore[arg-type]
+    ]
+    assert sorted(seen) == sorted(expected)
+    assert result.counts == {"team-a.yaml": 11, "team-b.yaml": 14, "merged": 18}
+
+
+def _slug_path(path: list[str]) -> list[str]:
+    from workbench.codebook.model import slugify
+
+    return [slugify(p) for p in path]
+
+
+def test_result_is_a_valid_codebook(result: MergeResult) -> None:
+    text = dump_codebook(result.codebook)
+    assert dump_codebook(parse_codebook(text)) == text
+
+
+def test_report_lists_decisions_evidence_and_conflicts(result: MergeResult) -> None:
+    report = render_report(result)
+    assert report.startswith("# Codebook merge report\n")
+    assert f"## Conflicts for a human ({len(result.conflicts)})" in report
+    assert f"## Decisions ({len(result.decisions)})" in report
+    assert "### C" in report and "Name clash" in report and "Possible split" in report
+    # both definitions of a merge are shown with the rule and score
+    assert "merge — meaning (0.90)" in report
+    assert "Older people, people on low incomes" in report
+    assert "are excluded from online access." in report
+    assert "**Meaning matching:** used (cosine >= 0.60)" in report
+
+
+def test_without_a_model_meaning_is_skipped_and_said(tmp_path: Path) -> None:
+    result = merge_codebooks(team_books())  # type: ignore[arg-type]
+    codes = by_path(result)
+    assert "Digital inequalities" in codes and "Digital exclusion" in codes
+    assert not any(d.kind == "meaning" for d in result.decisions)
+    assert result.meaning.startswith("skipped: no embedding model")
+    assert "**Meaning matching:** skipped: no embedding model" in render_report(result)
+    # clashes are still caught by the definitions' shared words
+    assert "Trust (team-a)" in codes and "Trust (team-b)" in codes
+
+
+def test_same_inputs_give_byte_identical_outputs() -> None:
+    one = merge_codebooks(team_books(), BOW, hashed_bow_embed)  # type: ignore[arg-type]
+    two = merge_codebooks(team_books(), BOW, hashed_bow_embed)  # type: ignore[arg-type]
+    assert dump_codebook(one.codebook) == dump_codebook(two.codebook)
+    assert render_report(one) == render_report(two)
+    assert write_plan(one) == write_plan(two)
+
+
+def test_output_does_not_depend_on_hash_seed() -> None:
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from workbench.codebook.merge import *\n"
+        "from workbench.codebook.yaml_io import load_codebook, dump_codebook\n"
+        f"d = Path({str(CODEBOOKS)!r})\n"
+        "books = [(n, load_codebook(d / n)) for n in ('team-a.yaml', 'team-b.yaml')]\n"
+        "r = merge_codebooks(books, MergeOptions(meaning_threshold=0.6, split_margin=0.1),"
+        " hashed_bow_embed)\n"
+        "sys.stdout.write(dump_codebook(r.codebook) + render_report(r) + write_plan(r))\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outs) == 1
+
+
+def test_three_books_merge_into_one_valid_codebook() -> None:
+    books = team_books()
+    c = parse_codebook(
+        "codebook: Coder C\ncodes:\n"
+        "  - name: Hidden Work\n    description: Unseen support work by reception staff.\n"
+        "  - name: Trust\n    description: Whether patients trust that their health data "
+        "is secure and private online.\n"
+        "  - name: Mental health\n    aliases: [MH]\n"
+        "  - name: Online consultation forms\n",
+    )
+    result = merge_codebooks([*books, ("coder-c.yaml", c)], BOW, hashed_bow_embed)  # type: ignore[list-item]
+    codes = by_path(result)
+    text = dump_codebook(result.codebook)
+    assert dump_codebook(parse_codebook(text)) == text
+    assert ("coder-c.yaml", "hidden-work") in sources(
+        codes["Responsibility of others > Hidden work"]
+    )
+    assert ("coder-c.yaml", "trust") in sources(codes["Trust (team-a)"])  # same meaning as A's
+    assert ("coder-c.yaml", "mental-health") in sources(codes["Mental health"])
+    assert "Online consultation forms" in codes
+    assert result.counts["merged"] == 19
+
+
+def test_needs_two_books_with_distinct_labels() -> None:
+    books = team_books()
+    with pytest.raises(WorkbenchError, match="at least two"):
+        merge_codebooks(books[:1])  # type: ignore[arg-type]
+    with pytest.raises(WorkbenchError, match="share a label"):
+        merge_codebooks([books[0], books[0]])  # type: ignore[list-item]
+
+
+def test_split_the_other_way_keeps_the_broad_code_separate() -> None:
+    books = list(reversed(team_books()))  # B (two narrow codes) first, A (one broad code) second
+    result = merge_codebooks(books, BOW, hashed_bow_embed)  # type: ignore[arg-type]
+    codes = by_path(result)
+    assert sources(codes["Responsibility of others > Hidden work"]) == [
+        ("team-a.yaml", "responsibility-of-others/hidden-work")
+    ]
+    assert sources(codes["Staff and workload > Reception workload"]) == [
+        ("team-b.yaml", "staff-and-workload/reception-workload")
+    ]
+    split = [c for c in result.conflicts if c.kind == "split"]
+    assert len(split) == 1
+    assert "'Hidden work' of team-a.yaml matches 'Reception workload', 'Tech-savvy default'" in (
+        split[0].message
+    )
+    assert not any(d.kind == "new" and "Hidden work" in d.result[0] for d in result.decisions)

@@ -1,0 +1,322 @@
+"""Match the codes of one book against the merged tree of the books before it.
+
+Each (new code, merged code) pair gets its strongest kind of evidence: id > name > alias >
+fuzzy > meaning. Pairs are taken greedily in that order (then by score, then by whether their
+parents look alike, then by position), one partner each. Same-name and fuzzy pairs whose
+definitions clearly differ are not merged: same-name ones become a flagged clash (both
+renamed), fuzzy ones stay separate. Splits (one code matching several) are handled in
+`workbench.codebook.merge.splits`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbench.codebook.merge.build import Built, Group
+from workbench.codebook.merge.index import SourceCode, SourceIndex
+from workbench.codebook.merge.text import (
+    VectorCache,
+    definition_text,
+    fuzzy_ratio,
+    meaning_text,
+    name_key,
+)
+from workbench.codebook.merge.types import (
+    KIND_RANK,
+    Conflict,
+    Decision,
+    MergeOptions,
+    PlanCode,
+    PlanEntry,
+    SourceKey,
+)
+
+
+@dataclass
+class Candidate:
+    b: SourceKey
+    g: Group
+    kind: str
+    score: float
+    ctx: int
+    rule: str
+    g_order: tuple[int, int]
+
+    def sort_key(self, ix: SourceIndex) -> tuple[int, float, int, tuple[int, int], tuple[int, int]]:
+        return (KIND_RANK[self.kind], -self.score, -self.ctx, ix[self.b].sort_key, self.g_order)
+
+
+@dataclass
+class _Side:
+    """What a code (or merged code) offers to the matchers."""
+
+    names: set[str]  # name keys of the code's own name(s)
+    all_names: set[str]  # names and aliases
+    ids: set[str]
+    guids: set[str]
+    provenance: set[tuple[str, str]]
+    label_of: dict[str, str] = field(default_factory=dict)  # name key -> text (for rules)
+
+
+def _side(ix: SourceIndex, keys: list[SourceKey], extra_name: str | None = None) -> _Side:
+    side = _Side(set(), set(), set(), set(), set())
+    for key in keys:
+        code = ix[key].code
+        side.names.add(name_key(code.name))
+        side.label_of.setdefault(name_key(code.name), code.name)
+        for alias in code.aliases:
+            side.label_of.setdefault(name_key(alias), alias)
+            side.all_names.add(name_key(alias))
+        if code.id:
+            side.ids.add(code.id)
+        if code.guid:
+            side.guids.add(code.guid)
+        side.provenance.add((ix.label(key), key.id))
+        side.provenance.update((m.codebook, m.id) for m in code.merged_from)
+    if extra_name:
+        side.names.add(name_key(extra_name))
+        side.label_of.setdefault(name_key(extra_name), extra_name)
+    side.all_names |= side.names
+    side.all_names.discard("")
+    return side
+
+
+class Round:
+    """One book (`book`) against the merged tree `built` of the books before it."""
+
+    def __init__(
+        self,
+        ix: SourceIndex,
+        book: int,
+        built: Built,
+        options: MergeOptions,
+        model: VectorCache | None,
+        lexical: VectorCache,
+    ) -> None:
+        self.ix, self.book, self.built, self.opt = ix, book, built, options
+        self.model, self.lexical = model, lexical
+        self.label = ix.labels[book]
+        self.bkeys = ix.by_book[book]
+        self.groups = built.groups
+        self.decisions: list[Decision] = []
+        self.conflicts: list[Conflict] = []
+        self.partner: dict[SourceKey, Candidate] = {}  # b -> its accepted candidate
+        self.taken: dict[int, Candidate] = {}  # id(group) -> accepted candidate
+        self.clashed: set[SourceKey] = set()
+        self.blocked: dict[SourceKey, list[Candidate]] = {}
+        self.clash_pairs: list[tuple[SourceKey, Group, float]] = []
+        self.candidates = self._candidates()
+
+    # --- evidence ----------------------------------------------------------------------
+
+    def _meaning_scores(self) -> np.ndarray | None:
+        """Cosines of every (new code, merged code) pair; embeds all texts in one batch."""
+        codes = [self.ix[k].code for k in self.bkeys] + [g.code for g in self.groups]
+        definitions = [definition_text(c) for c in codes if c is not None]
+        self.lexical.add(definitions)
+        if self.model is None:
+            return None
+        self.model.add(definitions)
+        b_texts = [meaning_text(self.ix[k].code) for k in self.bkeys]
+        g_texts = [meaning_text(g.code) for g in self.groups]  # type: ignore[arg-type]
+        self.model.add([*b_texts, *g_texts])
+        bm = np.array([self.model.vectors[t] for t in b_texts])
+        gm = np.array([self.model.vectors[t] for t in g_texts])
+        return np.round(bm @ gm.T, 4)
+
+    def _parent_names(self, sc: SourceCode) -> set[str] | None:
+        return None if sc.parent is None else {name_key(self.ix[sc.parent].code.name)}
+
+    def _candidates(self) -> list[Candidate]:
+        meaning = self._meaning_scores()
+        g_sides = [_side(self.ix, g.members, g.name) for g in self.groups]
+        g_parents = [
+            None if g.parent is None else _side(self.ix, g.parent.members, g.parent.name).names
+            for g in self.groups
+        ]
+        out = []
+        for i, bkey in enumerate(self.bkeys):
+            sc = self.ix[bkey]
+            b_side = _side(self.ix, [bkey])
+            b_parent = self._parent_names(sc)
+            for j, g in enumerate(self.groups):
+                found = self._evidence(
+                    b_side, g_sides[j], meaning[i, j] if meaning is not None else None
+                )
+                if found is None:
+                    continue
+                kind, score, rule = found
+                same_place = (b_parent is None and g_parents[j] is None) or bool(
+                    b_parent and g_parents[j] and b_parent & g_parents[j]
+                )
+                out.append(
+                    Candidate(bkey, g, kind, score, int(same_place), rule, self.ix[g.rep].sort_key)
+                )
+        out.sort(key=lambda c: c.sort_key(self.ix))
+        return out
+
+    def _evidence(self, b: _Side, g: _Side, cosine: float | None) -> tuple[str, float, str] | None:
+        if b.ids & g.ids:
+            return "id", 1.0, f"same id '{sorted(b.ids & g.ids)[0]}'"
+        if b.guids & g.guids:
+            return "id", 1.0, "same REFI-QDA GUID"
+        if b.provenance & g.provenance:
+            book, cid = sorted(b.provenance & g.provenance)[0]
+            return "id", 1.0, f"both come from code '{cid}' of {book}"
+        if b.names & g.names:
+            return "name", 1.0, "same name (ignoring case, accents, spacing and punctuation)"
+        shared = b.all_names & g.all_names
+        if shared:
+            text = b.label_of.get(min(shared)) or g.label_of.get(min(shared))
+            return "alias", 1.0, f"'{text}' is a name or alias of both"
+        best = max((fuzzy_ratio(x, y) for x in b.all_names for y in g.all_names), default=0.0)
+        if best >= self.opt.fuzzy_threshold:
+            return (
+                "fuzzy",
+                round(best / 100, 4),
+                f"names nearly the same (ratio {best:.0f} >= {self.opt.fuzzy_threshold:.0f})",
+            )
+        if cosine is not None and cosine >= self.opt.meaning_threshold:
+            return (
+                "meaning",
+                float(cosine),
+                f"similar meaning of name, definition and examples "
+                f"(cosine {cosine:.2f} >= {self.opt.meaning_threshold:.2f})",
+            )
+        return None
+
+    def definition_similarity(self, bkey: SourceKey, g: Group) -> tuple[float, float] | None:
+        """(model cosine or -1 without a model, shared-words cosine) of the two definitions;
+        None when either code has no definition."""
+        a = definition_text(self.ix[bkey].code)
+        b = definition_text(g.code)  # type: ignore[arg-type]
+        if not a or not b:
+            return None
+        words = self.lexical.cosine(a, b) or 0.0
+        model = self.model.cosine(a, b) if self.model is not None else None
+        return (-1.0 if model is None else model or 0.0), words
+
+    # --- greedy assignment -------------------------------------------------------------
+
+    def assign(self) -> None:
+        for cand in self.candidates:
+            b, g = cand.b, cand.g
+            if b in self.partner or b in self.clashed:
+                continue
+            if id(g) in self.taken:
+                self.blocked.setdefault(b, []).append(cand)
+                continue
+            if cand.kind in ("name", "fuzzy") and not self._definitions_agree(cand):
+                continue
+            self.partner[b] = cand
+            self.taken[id(g)] = cand
+
+    def _definitions_agree(self, cand: Candidate) -> bool:
+        """Different meaning = both the model (when there is one) and shared words say the
+        definitions are far apart."""
+        sims = self.definition_similarity(cand.b, cand.g)
+        if sims is None:
+            cand.rule += "; no definition on one side to compare"
+            return True
+        model, words = sims
+        evidence = f"words {words:.2f}" + (f", model {model:.2f}" if model >= 0 else "")
+        far = words < self.opt.lexical_clash_threshold and (
+            model < 0 or model < self.opt.clash_threshold
+        )
+        if not far:
+            cand.rule += f"; definitions compatible ({evidence})"
+            return True
+        keys = [cand.g.rep, cand.b]
+        score = model if model >= 0 else words
+        limits = f"words < {self.opt.lexical_clash_threshold:.2f}" + (
+            f", model < {self.opt.clash_threshold:.2f}" if model >= 0 else ""
+        )
+        if cand.kind == "name":
+            self.clashed.add(cand.b)
+            msg = (
+                f"'{self.ix[cand.b].code.name}' means different things in "
+                f"{self.ix.label(cand.g.rep)} and {self.label} (definition similarity "
+                f"{evidence}; {limits}): both kept, each renamed with its book's name"
+            )
+            self.decisions.append(self.ix.decision("clash", "rename", keys, msg, score))
+            self.conflicts.append(self.ix.conflict("clash", msg, keys))
+            self.clash_pairs.append((cand.b, cand.g, score))
+        else:
+            msg = f"{cand.rule}, but definitions differ ({evidence}; {limits}): not merged"
+            self.decisions.append(self.ix.decision("fuzzy", "keep-separate", keys, msg, score))
+        return False
+
+    def best_of_b(self) -> dict[SourceKey, Candidate]:
+        out: dict[SourceKey, Candidate] = {}
+        for cand in self.candidates:
+            if cand.b not in self.clashed:
+                out.setdefault(cand.b, cand)
+        return out
+
+    def best_of_g(self) -> dict[int, Candidate]:
+        out: dict[int, Candidate] = {}
+        for cand in self.candidates:
+            if cand.b not in self.clashed:
+                out.setdefault(id(cand.g), cand)
+        return out
+
+    def unassign(self, b: SourceKey) -> None:
+        cand = self.partner.pop(b, None)
+        if cand is not None:
+            self.taken.pop(id(cand.g), None)
+
+
+class EntryBook:
+    """The growing plan: at most one entry governs each source code."""
+
+    def __init__(self) -> None:
+        self.entries: list[PlanEntry] = []
+
+    def entry_of(self, key: SourceKey) -> PlanEntry | None:
+        for entry in self.entries:
+            if key in entry.keys():
+                return entry
+        return None
+
+    def own_entry(self, g: Group, kind: str, action: str = "keep-separate") -> PlanEntry:
+        """An entry that governs exactly the merged code `g` (split off a shared one)."""
+        entry = self.entry_of(g.rep)
+        if entry is not None and (entry.action == "merge" or len(entry.codes) == 1):
+            return entry
+        pc = PlanCode(g.rep)
+        if entry is not None:
+            pc = next(c for c in entry.codes if c.key == g.rep)
+            entry.codes.remove(pc)
+            new = PlanEntry(entry.action, entry.kind, [pc], under=entry.under, rule=entry.rule)
+        else:
+            new = PlanEntry(action, kind, [pc])
+        self.entries.append(new)
+        return new
+
+    def join(self, g: Group, b: SourceKey, cand: Candidate, label: str) -> PlanEntry:
+        """Merge source code `b` into merged code `g`."""
+        entry = self.entry_of(g.rep)
+        if entry is not None and entry.action == "merge":
+            entry.codes.append(PlanCode(b))
+            entry.rule += f"; {label}: {cand.kind}: {cand.rule}"
+            return entry
+        name, under = None, None
+        if entry is not None:  # g was kept separate (maybe renamed); now it merges
+            pc = next(c for c in entry.codes if c.key == g.rep)
+            entry.codes.remove(pc)
+            if not entry.codes:
+                self.entries.remove(entry)
+            name, under = pc.name, entry.under
+        new = PlanEntry(
+            "merge",
+            cand.kind,
+            [PlanCode(g.rep), PlanCode(b)],
+            name=name,
+            under=under,
+            score=cand.score,
+            rule=cand.rule,
+        )
+        self.entries.append(new)
+        return new

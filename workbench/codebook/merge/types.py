@@ -1,0 +1,98 @@
+"""Data of a codebook merge: options, the plan (entries), decisions, conflicts, the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workbench.codebook.model import Codebook
+
+MATCH_KINDS = ("id", "name", "alias", "fuzzy", "meaning")
+# "plan": a decision a person wrote into a plan with no matcher evidence
+DECISION_KINDS = (*MATCH_KINDS, "clash", "new", "placement", "plan")
+ACTIONS = ("merge", "keep-separate", "rename")
+KIND_RANK = {kind: rank for rank, kind in enumerate(MATCH_KINDS)}
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """Thresholds of the matchers (see docs/merging.md)."""
+
+    fuzzy_threshold: float = 90.0  # rapidfuzz token-sort ratio of normalised names, 0-100
+    meaning_threshold: float = 0.80  # embedding cosine of name + definition + examples
+    clash_threshold: float = 0.45  # same name, definitions' embedding cosine below -> clash
+    lexical_clash_threshold: float = 0.10  # the same without a model (bag-of-words cosine)
+    split_margin: float = 0.05  # codes this close to the best match of one code: a split
+
+
+@dataclass(frozen=True, order=True)
+class SourceKey:
+    """One code of one input book: the book's position and the code's effective id."""
+
+    book: int
+    id: str
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    """A source code as shown in reports: book label, id, path and definition."""
+
+    book: str
+    id: str
+    path: str
+    definition: str | None = None
+
+
+@dataclass
+class PlanCode:
+    key: SourceKey
+    name: str | None = None  # a new name for this code (keep-separate / rename)
+
+
+@dataclass
+class PlanEntry:
+    """One reviewable decision: merge these codes, or keep them separate (maybe renamed)."""
+
+    action: str
+    kind: str
+    codes: list[PlanCode]
+    name: str | None = None  # the merged code's name (merge)
+    under: SourceKey | None = None  # place under this code's merged code instead
+    score: float | None = None
+    rule: str = ""
+    line: int | None = None  # where the entry sits in a plan file (apply)
+
+    def keys(self) -> list[SourceKey]:
+        return [c.key for c in self.codes]
+
+
+@dataclass
+class Decision:
+    kind: str  # one of DECISION_KINDS
+    action: str  # merge | keep-separate | rename | place
+    codes: list[CodeRef]
+    rule: str
+    score: float | None = None
+    result: list[str] = field(default_factory=list)  # resulting path(s) in the merged book
+    keys: list[SourceKey] = field(default_factory=list, repr=False)  # the codes, for lookups
+
+
+@dataclass
+class Conflict:
+    kind: str  # clash | split | parent | duplicate | alias
+    message: str
+    codes: list[CodeRef] = field(default_factory=list)
+    keys: list[SourceKey] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class MergeResult:
+    codebook: Codebook
+    books: list[str]
+    entries: list[PlanEntry]
+    decisions: list[Decision]
+    conflicts: list[Conflict]
+    options: MergeOptions
+    meaning: str  # how meaning matching ran, e.g. "skipped: no embedding model"
+    plan_file: str | None = None  # set by apply_plan
+    counts: dict[str, int] = field(default_factory=dict)  # input/output code counts
+    sources: list[tuple[str, Codebook]] = field(default_factory=list, repr=False)
