@@ -1,0 +1,353 @@
+"""Reading a `.qdpx` into plain data (no database): users, codebook, variables and cases,
+text sources with their selections and codings, notes, and the Workbench extras.
+
+Tolerant of what real tools write (any namespace, GUIDs in braces or upper case, inline
+`PlainTextContent`, PDF sources with a text `Representation`, missing optional parts); what
+cannot be represented is skipped and described in `warnings`. Unsafe or damaged input raises
+WorkbenchError before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from workbench.codebook.model import Codebook
+from workbench.errors import WorkbenchError
+from workbench.exchange.refi.extras import MEMBER as EXTRAS_MEMBER
+from workbench.exchange.refi.extras import Extras, parse_extras
+from workbench.exchange.refi.guids import normalise_guid
+from workbench.exchange.refi.qdc import SetInfo, codebook_from_codes_el, read_sets
+from workbench.exchange.refi.safezip import SafeZip, open_archive
+from workbench.exchange.refi.xmlio import attr, kid, kid_text, kids, local, parse_xml
+
+MAX_QDE_BYTES = 256 * 1024 * 1024
+_VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue")
+_SKIPPED_SOURCES = ("PictureSource", "AudioSource", "VideoSource")
+
+
+@dataclass
+class RCoding:
+    guid: str | None
+    code: str | None
+    user: str | None
+    created: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RSelection:
+    guid: str | None
+    start: int
+    end: int
+    user: str | None
+    created: str | None
+    codings: list[RCoding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RSource:
+    guid: str
+    name: str
+    text: str
+    created: str | None
+    selections: list[RSelection] = field(default_factory=list)
+    whole: list[RCoding] = field(default_factory=list)  # codings of the whole source
+    notes: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+
+
+@dataclass
+class RNote:
+    guid: str
+    text: str
+    user: str | None
+    created: str | None
+
+
+@dataclass
+class RProject:
+    name: str
+    users: dict[str, str] = field(default_factory=dict)
+    default_user: str | None = None
+    codebook: Codebook | None = None
+    code_notes: dict[str, list[str]] = field(default_factory=dict)
+    sets: list[SetInfo] = field(default_factory=list)
+    sources: list[RSource] = field(default_factory=list)
+    notes: dict[str, RNote] = field(default_factory=dict)
+    project_notes: list[str] = field(default_factory=list)
+    description: str | None = None
+    extras: Extras = field(default_factory=Extras)
+    warnings: list[str] = field(default_factory=list)
+
+    def user_name(self, guid: str | None) -> str | None:
+        """A user's name (else `user-` and the GUID's first 8 digits); None for no user."""
+        if guid is None:
+            return None
+        return self.users.get(guid) or f"user-{guid[:8]}"
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _note_refs(el: Element) -> list[str]:
+    return [g for r in kids(el, "NoteRef") if (g := normalise_guid(attr(r, "targetGUID")))]
+
+
+class _Reader:
+    def __init__(self, archive: SafeZip, max_text: int) -> None:
+        self.zip = archive
+        self.max_text = max_text
+        self.warnings: list[str] = []
+        self.skipped: Counter[str] = Counter()
+        self.variables: dict[str, str] = {}  # variable GUID -> name
+
+    def member_text(self, path: str, what: str) -> str | None:
+        """The UTF-8 text of an `internal://` file; None (with a warning) if unusable."""
+        if not path.startswith("internal://"):
+            self.warnings.append(f"{what}: '{path}' is outside the archive; not read")
+            return None
+        rest = path.removeprefix("internal://")
+        name = self.zip.find(f"sources/{rest}") or self.zip.find(rest)
+        if name is None:
+            self.warnings.append(f"{what}: '{path}' is missing from the archive")
+            return None
+        raw = self.zip.read(name, self.max_text)
+        try:
+            return raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            self.warnings.append(f"{what}: '{name}' is not UTF-8 text; skipped")
+            return None
+
+    def text_of(self, el: Element, what: str) -> str | None:
+        inline = kid_text(el, "PlainTextContent")
+        if inline is not None:
+            return inline
+        path = attr(el, "plainTextPath")
+        if path:
+            return self.member_text(path, what)
+        return None
+
+    def coding(self, el: Element) -> RCoding:
+        ref = kid(el, "CodeRef")
+        return RCoding(
+            guid=normalise_guid(attr(el, "guid")),
+            code=normalise_guid(attr(ref, "targetGUID")) if ref is not None else None,
+            user=normalise_guid(attr(el, "creatingUser")),
+            created=attr(el, "creationDateTime"),
+            notes=_note_refs(el),
+        )
+
+    def text_source(self, el: Element, outer: Element, kind: str) -> RSource | None:
+        """A TextSource, or the text Representation of a PDF source (`outer` gives identity)."""
+        guid = normalise_guid(attr(outer, "guid"))
+        name = " ".join((attr(outer, "name") or "").split()) or f"source-{(guid or 'x')[:8]}"
+        what = f"{kind} '{name}'"
+        if guid is None:
+            self.warnings.append(f"{what}: missing or malformed GUID; skipped")
+            return None
+        text = self.text_of(el, what)
+        if text is None:
+            rich = attr(outer, "richTextPath") or attr(outer, "path") or ""
+            self.warnings.append(
+                f"{what}: no plain-text representation{f' (only {rich})' if rich else ''}; "
+                "skipped with its codings"
+            )
+            return None
+        src = RSource(guid, name, text, attr(outer, "creationDateTime"))
+        src.description = kid_text(outer, "Description") or None
+        for sel in kids(el, "PlainTextSelection"):
+            start, end = _int(attr(sel, "startPosition")), _int(attr(sel, "endPosition"))
+            if start is None or end is None:
+                self.skipped["selections without numeric positions"] += 1
+                continue
+            src.selections.append(
+                RSelection(
+                    normalise_guid(attr(sel, "guid")),
+                    start,
+                    end,
+                    normalise_guid(attr(sel, "creatingUser")),
+                    attr(sel, "creationDateTime"),
+                    [self.coding(c) for c in kids(sel, "Coding")],
+                    _note_refs(sel),
+                )
+            )
+        for holder in {id(el): el, id(outer): outer}.values():
+            src.whole.extend(self.coding(c) for c in kids(holder, "Coding"))
+            src.notes.extend(_note_refs(holder))
+            for vv in kids(holder, "VariableValue"):
+                self.variable_value(vv, src.values)
+        if kind == "PDF source":
+            n = sum(1 for _ in kids(outer, "PDFSelection"))
+            if n:
+                self.warnings.append(f"{what}: {n} area selections on PDF pages skipped")
+        return src
+
+    def variable_value(self, vv: Element, into: dict[str, str]) -> None:
+        ref = kid(vv, "VariableRef")
+        var = normalise_guid(attr(ref, "targetGUID")) if ref is not None else None
+        value = next(
+            (c.text or "" for c in vv if local(c.tag) in (*_VALUE_TAGS, "DateTimeValue")), ""
+        ).strip()
+        key = self.variables.get(var or "")
+        if key is None:
+            self.skipped["variable values naming an unknown variable"] += 1
+        elif value:
+            into.setdefault(key, value)
+
+    def sources(self, root: Element) -> list[RSource]:
+        out: list[RSource] = []
+        el = kid(root, "Sources")
+        for child in el if el is not None else []:
+            tag = local(child.tag)
+            src: RSource | None = None
+            if tag == "TextSource":
+                src = self.text_source(child, child, "source")
+            elif tag == "PDFSource":
+                rep = kid(child, "Representation")
+                if rep is None:
+                    self.warnings.append(
+                        f"PDF source '{attr(child, 'name') or '?'}': no text representation; "
+                        "skipped with its codings"
+                    )
+                else:
+                    src = self.text_source(rep, child, "PDF source")
+            elif tag in _SKIPPED_SOURCES:
+                self.skipped[f"{tag}s (pictures, audio and video are not supported)"] += 1
+            if src is not None:
+                out.append(src)
+        return out
+
+    def notes(self, root: Element) -> dict[str, RNote]:
+        out: dict[str, RNote] = {}
+        el = kid(root, "Notes")
+        for note in kids(el, "Note") if el is not None else []:
+            guid = normalise_guid(attr(note, "guid"))
+            if guid is None or guid in out:
+                self.skipped["notes with a missing or repeated GUID"] += 1
+                continue
+            text = self.text_of(note, f"note '{attr(note, 'name') or guid}'")
+            if text is None or not text.strip():
+                self.skipped["empty notes"] += 1
+                continue
+            user = normalise_guid(attr(note, "creatingUser"))
+            out[guid] = RNote(guid, text, user, attr(note, "creationDateTime"))
+        return out
+
+
+def _users(root: Element) -> dict[str, str]:
+    out: dict[str, str] = {}
+    el = kid(root, "Users")
+    for user in kids(el, "User") if el is not None else []:
+        guid = normalise_guid(attr(user, "guid"))
+        if guid is None:
+            continue
+        name = " ".join((attr(user, "name") or attr(user, "id") or "").split())
+        out[guid] = name or f"user-{guid[:8]}"
+    return out
+
+
+def _variables(root: Element) -> dict[str, str]:
+    el = kid(root, "Variables")
+    out: dict[str, str] = {}
+    for var in kids(el, "Variable") if el is not None else []:
+        guid, name = normalise_guid(attr(var, "guid")), (attr(var, "name") or "").strip()
+        if guid and name:
+            out[guid] = name
+    return out
+
+
+def _code_notes(codes_el: Element | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if codes_el is None:
+        return out
+    for code in codes_el.iter():
+        if local(code.tag) == "Code":
+            guid = normalise_guid(attr(code, "guid"))
+            if guid and (refs := _note_refs(code)):
+                out.setdefault(guid, []).extend(refs)
+    return out
+
+
+def _cases(reader: _Reader, root: Element, sources: list[RSource]) -> None:
+    """Case variables become attributes of the sources each case refers to."""
+    by_guid = {s.guid: s for s in sources}
+    el = kid(root, "Cases")
+    for case in kids(el, "Case") if el is not None else []:
+        values: dict[str, str] = {}
+        for vv in kids(case, "VariableValue"):
+            reader.variable_value(vv, values)
+        refs = [normalise_guid(attr(r, "targetGUID")) for r in kids(case, "SourceRef")]
+        name = attr(case, "name") or "?"
+        if not refs and values:
+            reader.warnings.append(
+                f"case '{name}' refers to no whole source; its variables were not applied"
+            )
+        for guid in refs:
+            src = by_guid.get(guid or "")
+            if src is None:
+                continue
+            for key, value in values.items():
+                if src.values.setdefault(key, value) != value:
+                    reader.warnings.append(
+                        f"source '{src.name}': two values for '{key}'; kept '{src.values[key]}'"
+                    )
+
+
+def _skipped_parts(reader: _Reader, root: Element) -> None:
+    for part, what in (("Links", "Link"), ("Graphs", "Graph")):
+        el = kid(root, part)
+        n = sum(1 for _ in kids(el, what)) if el is not None else 0
+        if n:
+            reader.skipped[f"{part.lower()} (not supported)"] += n
+
+
+def read_qdpx(path: Path, max_text: int) -> RProject:
+    """Open, check and read a .qdpx completely (nothing is written)."""
+    archive = open_archive(path)
+    try:
+        qde = [n for n in archive.names() if "/" not in n and n.lower().endswith(".qde")]
+        if len(qde) != 1:
+            found = "no project.qde" if not qde else f"{len(qde)} .qde files"
+            raise WorkbenchError(f"{path}: not a REFI-QDA project: {found} at the top level")
+        doc = parse_xml(archive.read(qde[0], MAX_QDE_BYTES), f"{path}:{qde[0]}", "Project")
+        root = doc.root
+        reader = _Reader(archive, max_text)
+        rp = RProject(name=(attr(root, "name") or "").strip() or path.stem)
+        rp.users = _users(root)
+        rp.default_user = normalise_guid(attr(root, "creatingUserGUID"))
+        reader.variables = _variables(root)
+        extras_name = archive.find(EXTRAS_MEMBER)
+        if extras_name:
+            rp.extras, more = parse_extras(archive.read(extras_name, MAX_QDE_BYTES))
+            reader.warnings.extend(more)
+        rp.sets = read_sets(kid(root, "Sets"), "targetGUID", reader.warnings)
+        book = kid(root, "CodeBook")
+        codes_el = kid(book, "Codes") if book is not None else None
+        rp.codebook = codebook_from_codes_el(
+            codes_el,
+            rp.sets,
+            rp.extras.title or rp.name,
+            rp.extras.version,
+            reader.warnings,
+            str(path),
+        )
+        rp.code_notes = _code_notes(codes_el)
+        rp.sources = reader.sources(root)
+        _cases(reader, root, rp.sources)
+        rp.notes = reader.notes(root)
+        rp.project_notes = _note_refs(root)
+        rp.description = kid_text(root, "Description") or None
+        _skipped_parts(reader, root)
+    finally:
+        archive.close()
+    rp.warnings = reader.warnings + [f"skipped {n} {what}" for what, n in reader.skipped.items()]
+    return rp
