@@ -1,0 +1,165 @@
+"""Suggestion panel and review mode against the engine protocol (a scripted engine here;
+the model-backed engine is exercised by the suggest module's own tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from tui_project import build_project
+
+from workbench.services.coding import list_codings
+from workbench.store import schema as s
+from workbench.store.db import open_project
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.review import ReviewScreen
+from workbench.tui.suggestions import Suggestion
+
+
+class ScriptedEngine:
+    """Suggests 'COVID-19' then 'Hidden work' for every turn of staff_s1."""
+
+    def __init__(self, project_path: Path, coder: str) -> None:
+        proj = open_project(project_path)
+        with proj.read() as conn:
+            self.turns = conn.execute(
+                select(s.segments.c.id, s.segments.c.start, s.segments.c.end)
+                .join(s.documents, s.documents.c.id == s.segments.c.document_id)
+                .where(s.documents.c.name == "staff_s1")
+                .order_by(s.segments.c.idx)
+            ).all()
+        proj.close()
+        self.learned: list[tuple[str, bool]] = []
+        self.prepared = 0
+
+    def _make(self, turn, code_id: str, score: float) -> Suggestion:  # type: ignore[no-untyped-def]
+        return Suggestion(turn[0], "staff_s1", turn[1], turn[2], code_id, score, "similar to x")
+
+    def prepare(self, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> None:
+        for i in range(len(self.turns)):
+            if cancelled():
+                return
+            progress(i + 1, len(self.turns))
+        self.prepared += 1
+
+    def for_segment(self, segment_id: int, top_k: int = 5) -> list[Suggestion]:
+        turn = next(t for t in self.turns if t[0] == segment_id)
+        return [self._make(turn, "covid-19", 0.8), self._make(turn, "hidden-work", 0.6)]
+
+    def queue(self, coder: str) -> Iterator[Suggestion]:
+        for turn in self.turns[:3]:
+            yield self._make(turn, "covid-19", 0.7)
+
+    def learn(self, suggestion: Suggestion, accepted: bool, coder: str) -> None:
+        self.learned.append((suggestion.code_id, accepted))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return build_project(tmp_path / "study.sqlite")
+
+
+def feedback(path: Path) -> list[tuple[int, str, str, str]]:
+    proj = open_project(path)
+    with proj.read() as conn:
+        rows = conn.execute(
+            select(
+                s.suggestion_feedback.c.segment_id,
+                s.suggestion_feedback.c.code_id,
+                s.suggestion_feedback.c.decision,
+                s.suggestion_feedback.c.coder,
+            ).order_by(s.suggestion_feedback.c.id)
+        ).all()
+    proj.close()
+    return [tuple(r) for r in rows]
+
+
+def make_app(project: Path) -> tuple[WorkbenchApp, list[ScriptedEngine]]:
+    app = WorkbenchApp(project, "tester")
+    made: list[ScriptedEngine] = []
+
+    def factory(path: Path, coder: str) -> ScriptedEngine:
+        made.append(ScriptedEngine(path, coder))
+        return made[-1]
+
+    app.engine_factory = factory  # type: ignore[assignment]
+    return app, made
+
+
+async def test_accept_and_reject_from_the_panel(project: Path) -> None:
+    app, made = make_app(project)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press("j", "t")  # turn 1, show the panel: the engine loads in a worker
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        seg = screen.doc.turns[1].seg
+        await pilot.press("y")  # accept the top one: COVID-19
+        await pilot.pause()
+        await pilot.press("n")  # reject the next: Hidden work
+        await pilot.pause()
+    mine = list_codings_of(project, "tester")
+    assert [(c.start, c.end, c.code_id, c.origin) for c in mine] == [
+        (seg.start, seg.end, "covid-19", "suggested")
+    ]
+    assert feedback(project) == [
+        (seg.id, "covid-19", "accepted", "tester"),
+        (seg.id, "hidden-work", "rejected", "tester"),
+    ]
+    assert made[0].learned == [("covid-19", True), ("hidden-work", False)]
+    assert app.errors == []
+
+
+async def test_review_mode_accept_reject_skip(project: Path) -> None:
+    app, made = make_app(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert made[0].prepared == 1
+        first = app.screen.current
+        await pilot.press("y", "space", "n")
+        await pilot.pause()
+        assert app.screen.current is None  # queue of three is done
+    engine = made[0]
+    assert [(c.code_id, c.origin) for c in list_codings_of(project, "tester")] == [
+        ("covid-19", "suggested")
+    ]
+    assert list_codings_of(project, "tester")[0].start == first.start
+    decided = [(f[0], f[2]) for f in feedback(project)]
+    assert decided == [(engine.turns[0][0], "accepted"), (engine.turns[2][0], "rejected")]
+
+
+async def test_missing_engine_is_a_message_not_a_crash(project: Path) -> None:
+    app = WorkbenchApp(project, "tester")
+
+    def broken(path: Path, coder: str):  # type: ignore[no-untyped-def]
+        from workbench.errors import WorkbenchError
+
+        raise WorkbenchError("code suggestions are not available")
+
+    app.engine_factory = broken  # type: ignore[assignment]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(app.screen.query_one("#review-status").render())
+        assert "unavailable" in status
+    assert app.errors == []
+
+
+def list_codings_of(path: Path, coder: str):  # type: ignore[no-untyped-def]
+    proj = open_project(path)
+    with proj.read() as conn:
+        out = list_codings(conn, coder=coder)
+    proj.close()
+    return out

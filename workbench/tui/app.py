@@ -1,0 +1,204 @@
+"""The Workbench Textual app: project and coder, screens, command palette, error handling."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from workbench.errors import WorkbenchError
+from workbench.services.tui_support import UndoStack
+from workbench.store.db import Project, open_project
+from workbench.tui.errors import guard_callback
+from workbench.tui.suggestions import EngineFactory, Suggestion, SuggestionEngine, load_engine
+
+CSS_DIR = Path(__file__).parent / "styles"
+
+
+class WorkbenchApp(App[None]):
+    """Read, code, retrieve and search a project from the keyboard."""
+
+    TITLE = "Workbench"
+    CSS_PATH: ClassVar[list[str | Path]] = [
+        CSS_DIR / "app.tcss",
+        CSS_DIR / "coding.tcss",
+        CSS_DIR / "modals.tcss",
+    ]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+        Binding("f2", "retrieval", "Retrieve", show=False),
+        Binding("f3", "search", "Search", show=False),
+        Binding("f4", "review", "Review suggestions", show=False),
+        Binding("u", "undo", "Undo", show=False),
+        Binding("ctrl+r", "redo", "Redo", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, project_path: Path, coder: str | None = None) -> None:
+        super().__init__()
+        from workbench.config import default_coder
+
+        self.project_path = Path(project_path)
+        self.coder = default_coder(coder)
+        self.project: Project = open_project(self.project_path)
+        self.undo_stack = UndoStack(self.project)
+        self.errors: list[str] = []  # unexpected errors shown as notifications (tests read it)
+        self.sub_title = f"{self.project_path.name} · coder: {self.coder}"
+        self.engine_factory: EngineFactory = load_engine
+        self._engine: SuggestionEngine | None = None
+        self._engine_lock = threading.Lock()
+
+    def get_engine(self) -> SuggestionEngine:
+        """The suggestion engine, loaded on first use. Blocking: call from a thread worker."""
+        with self._engine_lock:
+            if self._engine is None:
+                self.call_from_thread(self.notify, "model loading…", timeout=3)
+                self._engine = self.engine_factory(self.project_path, self.coder)
+            return self._engine
+
+    def decide(self, suggestion: Suggestion, accepted: bool) -> None:
+        """Save a decision on a suggestion (coding + feedback), then let the learner know."""
+        from workbench.services.tui_support import record_feedback
+
+        if accepted:
+            self.undo_stack.code_span(
+                suggestion.document,
+                suggestion.start,
+                suggestion.end,
+                suggestion.code_id,
+                self.coder,
+                origin="suggested",
+            )
+        with self.project.begin() as conn:
+            record_feedback(
+                conn,
+                suggestion.segment_id,
+                suggestion.code_id,
+                "accepted" if accepted else "rejected",
+                self.coder,
+                suggestion.score,
+            )
+        if self._engine is not None:
+            self._engine.learn(suggestion, accepted, self.coder)
+
+    def on_mount(self) -> None:
+        from workbench.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+
+    def on_unmount(self) -> None:
+        self.project.close()
+
+    # Errors become notifications, never a traceback on screen ------------------------------
+    # Every key binding and palette command goes through run_action, and every dialog result
+    # through push_screen's callback; both are guarded here. Message handlers use @guard.
+
+    def report(self, error: Exception) -> None:
+        """Show an error as a notification; unexpected ones are kept in `errors` (and logged)."""
+        if isinstance(error, WorkbenchError):
+            self.notify(str(error), severity="error", timeout=6)
+            return
+        detail = "".join(traceback.format_exception(error))
+        self.errors.append(detail)
+        self.log.error(detail)
+        self.notify(
+            f"unexpected error: {type(error).__name__}: {error}", severity="error", timeout=10
+        )
+
+    async def run_action(self, action, default_namespace=None) -> bool:  # type: ignore[no-untyped-def,override]
+        try:
+            return await super().run_action(action, default_namespace)
+        except Exception as exc:
+            self.report(exc)
+            return True
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False):  # type: ignore[no-untyped-def,override]
+        if callback is not None:
+            callback = guard_callback(self, callback)
+        return super().push_screen(screen, callback, wait_for_dismiss=wait_for_dismiss)
+
+    # Shared actions ---------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from workbench.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_retrieval(self, code_id: str | None = None) -> None:
+        from workbench.tui.screens.retrieval import RetrievalScreen
+
+        self.push_screen(RetrievalScreen(code_id))
+
+    def action_search(self) -> None:
+        from workbench.tui.screens.search import SearchScreen
+
+        self.push_screen(SearchScreen())
+
+    def action_review(self) -> None:
+        from workbench.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen())
+
+    def open_document(self, name: str, offset: int | None = None) -> None:
+        from workbench.tui.screens.coding import CodingScreen
+
+        self.push_screen(CodingScreen(name, offset))
+
+    def action_undo(self) -> None:
+        try:
+            label = self.undo_stack.undo()
+        except WorkbenchError as exc:
+            self.report(exc)
+            return
+        self.notify(f"undone: {label}" if label else "nothing to undo")
+        self.refresh_data()
+
+    def action_redo(self) -> None:
+        try:
+            label = self.undo_stack.redo()
+        except WorkbenchError as exc:
+            self.report(exc)
+            return
+        self.notify(f"redone: {label}" if label else "nothing to redo")
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Tell every screen on the stack that the store changed."""
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if callable(reload):
+                reload()
+
+    # Command palette: every binding of the current screen and its widgets -----------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        seen: set[str] = set()
+        nodes = [screen, *screen.query("*"), self]
+        for node in nodes:
+            for binding in getattr(type(node), "BINDINGS", []):
+                if not isinstance(binding, Binding) or binding.action in seen:
+                    continue
+                if binding.action == "command_palette":
+                    continue
+                seen.add(binding.action)
+                title = binding.description or binding.action
+                key = binding.key_display or binding.key
+                yield SystemCommand(
+                    title, f"key: {key}", partial(self.run_action, binding.action, node)
+                )
+        yield from super().get_system_commands(screen)
+
+
+def run_app(project_path: Path, coder: str | None = None) -> None:
+    """Open the TUI on a project (the CLI's `workbench tui` and `workbench demo`)."""
+    WorkbenchApp(project_path, coder).run()
