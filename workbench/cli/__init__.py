@@ -44,6 +44,7 @@ def _register() -> None:
         coding_cmds,
         demo_cmd,
         document_cmds,
+        eval_cmd,
         export_cmds,
         suggest_cmds,
         team_cmds,

@@ -1,0 +1,1 @@
+"""eval (owned by the suggestion-quality work; placeholder until it lands)."""
