@@ -131,28 +131,33 @@ def store_document(
 
 
 def _insert_segments(conn: Connection, doc_id: int, doc: ParsedDocument) -> None:
-    ids: list[int] = []
+    """Insert all segments with one executemany: ids are assigned here (the transaction holds
+    the write lock) so a child can name its parent without a round trip per row."""
+    base = int(conn.execute(select(func.coalesce(func.max(s.segments.c.id), 0))).scalar_one()) + 1
+    rows: list[dict[str, object]] = []
     fts_rows: list[tuple[int, str]] = []
     attr_rows: list[dict[str, object]] = []
     for idx, seg in enumerate(doc.segments):
-        parent_id = ids[seg.parent] if seg.parent is not None else None
-        sid = conn.execute(
-            insert(s.segments).values(
-                document_id=doc_id,
-                idx=idx,
-                level=seg.level,
-                start=seg.start,
-                end=seg.end,
-                speaker=seg.speaker,
-                timestamp=seg.timestamp,
-                parent_id=parent_id,
-            )
-        ).inserted_primary_key[0]
-        ids.append(sid)
+        sid = base + idx
+        rows.append(
+            {
+                "id": sid,
+                "document_id": doc_id,
+                "idx": idx,
+                "level": seg.level,
+                "start": seg.start,
+                "end": seg.end,
+                "speaker": seg.speaker,
+                "timestamp": seg.timestamp,
+                "parent_id": base + seg.parent if seg.parent is not None else None,
+            }
+        )
         if seg.level in sqlite_extras.SEARCH_LEVELS:
             fts_rows.append((sid, doc.text[seg.start : seg.end]))
         for key, value in seg.attributes.items():
             attr_rows.append({"segment_id": sid, "key": key, "value": value})
+    if rows:
+        conn.execute(insert(s.segments), rows)
     if attr_rows:
         conn.execute(insert(s.segment_attributes), attr_rows)
     sqlite_extras.index_segments(conn, fts_rows)
