@@ -169,3 +169,21 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
                            str(tmp_path / "x.sqlite")], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "missing" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_files_are_all_reported_and_nothing_is_imported(
+    cli, project_file: Path, tmp_path: Path
+) -> None:
+    assert cli("init", "--project", project_file).code == 0
+    good = tmp_path / "good.txt"
+    shutil.copy(CORE / "interview_a.txt", good)
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    r = cli("import", good, tmp_path / "binary.txt", tmp_path / "empty.txt",
+            "--project", project_file)
+    assert r.code == 2
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(str(tmp_path / "binary.txt")) and "binary" in lines[0]
+    assert lines[1].startswith(str(tmp_path / "empty.txt")) and "empty" in lines[1]
+    assert json.loads(cli("documents", "--format", "json", "--project", project_file).out) == []

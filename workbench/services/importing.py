@@ -69,6 +69,7 @@ def import_files(
     docs = [p for p in req.paths if p not in qdpx and p not in codings]
     names_seen: dict[str, Path] = {}
     parsed = []
+    problems: list[str] = []
     total = len(req.paths)
     for i, path in enumerate(docs):
         options = ImportOptions(
@@ -78,15 +79,23 @@ def import_files(
             id_column=req.id_column,
             max_bytes=req.max_bytes,
         )
-        doc = parse_file(path, options)
+        try:
+            doc = parse_file(path, options)
+        except WorkbenchError as exc:  # keep going: report every bad file at once
+            problems.extend(exc.problems)
+            continue
+        finally:
+            if progress:
+                progress(i + 1, total, path.name)
         if doc.name in names_seen:
-            raise WorkbenchError(
+            problems.append(
                 f"{path}: document name '{doc.name}' also comes from {names_seen[doc.name]}"
             )
+            continue
         names_seen[doc.name] = path
         parsed.append(doc)
-        if progress:
-            progress(i + 1, total, path.name)
+    if problems:
+        raise WorkbenchError(problems[0], problems)
     lines: list[str] = []
     with project.begin() as conn:
         for doc in parsed:
