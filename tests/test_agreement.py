@@ -23,8 +23,9 @@ def test_kappa_and_alpha_match_reference_packages(seed: int) -> None:
     a = rng.integers(0, 2, 200)
     b = np.where(rng.random(200) < 0.7, a, rng.integers(0, 2, 200))
     assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b))
-    ref = krippendorff.alpha(reliability_data=np.vstack([a, b]).astype(float),
-                             level_of_measurement="nominal")
+    ref = krippendorff.alpha(
+        reliability_data=np.vstack([a, b]).astype(float), level_of_measurement="nominal"
+    )
     assert krippendorff_alpha_nominal(a, b) == pytest.approx(ref)
 
 
@@ -39,25 +40,69 @@ def test_hand_worked_cases() -> None:
 
 
 def _setup(cli, project_file: Path) -> None:
-    assert cli("import", CORE / "interview_a.txt", CORE / "interview_b.txt",
-               "--project", project_file).code == 0
+    assert (
+        cli(
+            "import", CORE / "interview_a.txt", CORE / "interview_b.txt", "--project", project_file
+        ).code
+        == 0
+    )
     assert cli("codebook", "import", CORE / "codebook.yaml", "--project", project_file).code == 0
-    segs = json.loads(cli("segments", "interview_a", "--format", "json", "--project",
-                          project_file).out)
+    segs = json.loads(
+        cli("segments", "interview_a", "--format", "json", "--project", project_file).out
+    )
     turns = [s for s in segs if s["level"] == "turn" and s["speaker"] == "P01"]
     for coder, idxs in (("ann", [0, 1]), ("ben", [1])):
         for i in idxs:
-            assert cli("code", "interview_a", "--segment", str(turns[i]["index"]), "--code",
-                       "Hidden work", "--coder", coder, "--project", project_file).code == 0
+            assert (
+                cli(
+                    "code",
+                    "interview_a",
+                    "--segment",
+                    str(turns[i]["index"]),
+                    "--code",
+                    "Hidden work",
+                    "--coder",
+                    coder,
+                    "--project",
+                    project_file,
+                ).code
+                == 0
+            )
     # ben also codes interview_b, which ann never touched: it is not compared
-    assert cli("code", "interview_b", "--start", "0", "--end", "5", "--code", "Hidden work",
-               "--coder", "ben", "--project", project_file).code == 0
+    assert (
+        cli(
+            "code",
+            "interview_b",
+            "--start",
+            "0",
+            "--end",
+            "5",
+            "--code",
+            "Hidden work",
+            "--coder",
+            "ben",
+            "--project",
+            project_file,
+        ).code
+        == 0
+    )
 
 
 def test_agreement_cli_json_and_min(cli, project_file: Path, tmp_path: Path) -> None:
     _setup(cli, project_file)
-    r = cli("agreement", "--coder", "ann", "--coder", "ben", "--format", "json",
-            "--disagreements", tmp_path / "dis.csv", "--project", project_file)
+    r = cli(
+        "agreement",
+        "--coder",
+        "ann",
+        "--coder",
+        "ben",
+        "--format",
+        "json",
+        "--disagreements",
+        tmp_path / "dis.csv",
+        "--project",
+        project_file,
+    )
     assert r.code == 0, r.err
     data = json.loads(r.out)
     assert data["unit"] == "segment" and data["coders"] == ["ann", "ben"]
@@ -69,11 +114,23 @@ def test_agreement_cli_json_and_min(cli, project_file: Path, tmp_path: Path) -> 
     with (tmp_path / "dis.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert rows and all(r["applied_by"] == "ann" for r in rows)
-    r = cli("agreement", "--coder", "ann", "--coder", "ben", "--min", "0.99",
-            "--project", project_file)
+    r = cli(
+        "agreement", "--coder", "ann", "--coder", "ben", "--min", "0.99", "--project", project_file
+    )
     assert r.code == 1 and "below" in r.err
-    r = cli("agreement", "--coder", "ann", "--coder", "ben", "--unit", "character",
-            "--format", "json", "--project", project_file)
+    r = cli(
+        "agreement",
+        "--coder",
+        "ann",
+        "--coder",
+        "ben",
+        "--unit",
+        "character",
+        "--format",
+        "json",
+        "--project",
+        project_file,
+    )
     assert json.loads(r.out)["unit"] == "character"
 
 

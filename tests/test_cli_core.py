@@ -17,8 +17,13 @@ CORE = FIXTURES / "core"
 def study(cli, project_file: Path, tmp_path: Path) -> Path:
     for name in ("interview_a.txt", "interview_b.txt"):
         shutil.copy(CORE / name, tmp_path / name)
-    r = cli("import", tmp_path / "interview_a.txt", tmp_path / "interview_b.txt",
-            "--project", project_file)
+    r = cli(
+        "import",
+        tmp_path / "interview_a.txt",
+        tmp_path / "interview_b.txt",
+        "--project",
+        project_file,
+    )
     assert r.code == 0, r.err
     assert cli("attributes", CORE / "attributes.csv", "--project", project_file).code == 0
     r = cli("codebook", "import", CORE / "codebook.yaml", "--project", project_file)
@@ -69,18 +74,61 @@ def test_segments_json_has_speakers_and_exact_text(cli, study: Path) -> None:
 
 
 def test_code_uncode_and_noop(cli, study: Path) -> None:
-    r = cli("code", "interview_a", "--start", "0", "--end", "9", "--code", "Hidden work",
-            "--project", study)
+    r = cli(
+        "code",
+        "interview_a",
+        "--start",
+        "0",
+        "--end",
+        "9",
+        "--code",
+        "Hidden work",
+        "--project",
+        study,
+    )
     assert r.code == 0, r.err
-    r = cli("code", "interview_a", "--start", "0", "--end", "9", "--code", "hidden-work",
-            "--project", study)
+    r = cli(
+        "code",
+        "interview_a",
+        "--start",
+        "0",
+        "--end",
+        "9",
+        "--code",
+        "hidden-work",
+        "--project",
+        study,
+    )
     assert r.code == 0 and "no change" in r.out
     r = cli("documents", "--format", "json", "--project", study)
     assert {d["name"]: d["codings"] for d in json.loads(r.out)}["interview_a"] == 1
-    assert cli("uncode", "interview_a", "--start", "0", "--end", "9", "--code", "Hidden work",
-               "--project", study).code == 0
-    r = cli("uncode", "interview_a", "--start", "0", "--end", "9", "--code", "Hidden work",
-            "--project", study)
+    assert (
+        cli(
+            "uncode",
+            "interview_a",
+            "--start",
+            "0",
+            "--end",
+            "9",
+            "--code",
+            "Hidden work",
+            "--project",
+            study,
+        ).code
+        == 0
+    )
+    r = cli(
+        "uncode",
+        "interview_a",
+        "--start",
+        "0",
+        "--end",
+        "9",
+        "--code",
+        "Hidden work",
+        "--project",
+        study,
+    )
     assert r.code == 2 and "no coding" in r.err
 
 
@@ -117,15 +165,40 @@ def test_export_excerpts_contract(cli, study: Path, tmp_path: Path) -> None:
     formula = next(s for s in segs if s["text"].startswith("=HYPERLINK"))
     turn = next(s for s in segs if s["speaker"] == "R" and s["level"] == "turn")
     for seg, code in ((formula, "Online easier"), (turn, "online-easier")):
-        assert cli("code", "interview_b", "--segment", str(seg["index"]), "--code", code,
-                   "--memo", 'said "twice"\nreally', "--project", study).code == 0
+        assert (
+            cli(
+                "code",
+                "interview_b",
+                "--segment",
+                str(seg["index"]),
+                "--code",
+                code,
+                "--memo",
+                'said "twice"\nreally',
+                "--project",
+                study,
+            ).code
+            == 0
+        )
     out = tmp_path / "excerpts.csv"
     r = cli("export", "excerpts", "-o", out, "--code", "Mental health", "--project", study)
     assert r.code == 0, r.err
     rows = _read_csv(out)
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
-    assert header[:12] == ["document", "kind", "segment", "speaker", "start", "end", "code",
-                           "code_path", "coder", "created", "memo", "text"]
+    assert header[:12] == [
+        "document",
+        "kind",
+        "segment",
+        "speaker",
+        "start",
+        "end",
+        "code",
+        "code_path",
+        "coder",
+        "created",
+        "memo",
+        "text",
+    ]
     assert "attr:role" in header
     text = (CORE / "interview_b.txt").read_text(encoding="utf-8")
     for row in rows:
@@ -141,8 +214,9 @@ def test_export_excerpts_contract(cli, study: Path, tmp_path: Path) -> None:
     assert len(rows) == 2
     # attribute filter and coder filter
     out2 = tmp_path / "none.csv"
-    assert cli("export", "excerpts", "-o", out2, "--where", "role=staff",
-               "--project", study).code == 0
+    assert (
+        cli("export", "excerpts", "-o", out2, "--where", "role=staff", "--project", study).code == 0
+    )
     assert _read_csv(out2) == []
 
 
@@ -165,8 +239,11 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "workbench", "documents", "--project",
-                           str(tmp_path / "x.sqlite")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "workbench", "documents", "--project", str(tmp_path / "x.sqlite")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "missing" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -179,8 +256,9 @@ def test_bad_files_are_all_reported_and_nothing_is_imported(
     shutil.copy(CORE / "interview_a.txt", good)
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
     (tmp_path / "empty.txt").write_bytes(b"")
-    r = cli("import", good, tmp_path / "binary.txt", tmp_path / "empty.txt",
-            "--project", project_file)
+    r = cli(
+        "import", good, tmp_path / "binary.txt", tmp_path / "empty.txt", "--project", project_file
+    )
     assert r.code == 2
     lines = r.err.strip().splitlines()
     assert len(lines) == 2

@@ -73,15 +73,27 @@ def test_replace_rules(cli, project_file: Path, tmp_path: Path) -> None:
     doc = tmp_path / "interview_a.txt"
     shutil.copy(CORE / "interview_a.txt", doc)
     assert cli("import", doc, "--project", project_file).code == 0
-    doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: One more thing.\n",
-                   encoding="utf-8")
+    doc.write_text(
+        doc.read_text(encoding="utf-8") + "\nInterviewer: One more thing.\n", encoding="utf-8"
+    )
     r = cli("import", doc, "--project", project_file)
     assert r.code == 2 and "--replace" in r.err
     r = cli("import", doc, "--replace", "--project", project_file)
     assert r.code == 0 and "replaced" in r.out
     assert cli("codebook", "import", CORE / "codebook.yaml", "--project", project_file).code == 0
-    assert cli("code", "interview_a", "--segment", "1", "--code", "Hidden work",
-               "--project", project_file).code == 0
+    assert (
+        cli(
+            "code",
+            "interview_a",
+            "--segment",
+            "1",
+            "--code",
+            "Hidden work",
+            "--project",
+            project_file,
+        ).code
+        == 0
+    )
     doc.write_text("Interviewer: entirely new\n", encoding="utf-8")
     r = cli("import", doc, "--replace", "--project", project_file)
     assert r.code == 2 and "codings" in r.err
@@ -90,8 +102,12 @@ def test_replace_rules(cli, project_file: Path, tmp_path: Path) -> None:
 def test_full_text_index(cli, project_file: Path) -> None:
     from workbench.store.sqlite_extras import search_segments
 
-    assert cli("import", CORE / "interview_a.txt", CORE / "interview_b.txt",
-               "--project", project_file).code == 0
+    assert (
+        cli(
+            "import", CORE / "interview_a.txt", CORE / "interview_b.txt", "--project", project_file
+        ).code
+        == 0
+    )
     proj = open_project(project_file)
     with proj.read() as conn:
         hits = search_segments(conn, "job descr")
