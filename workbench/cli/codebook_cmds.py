@@ -18,7 +18,7 @@ YAML_EXT = (".yaml", ".yml")
 
 
 def load_any_codebook(path: Path):  # type: ignore[no-untyped-def]
-    """A codebook from .yaml/.yml or REFI-QDA .qdc."""
+    """A codebook from .yaml/.yml or REFI-QDA .qdc (what a .qdc needed adjusting goes to stderr)."""
     if not path.exists():
         raise WorkbenchError(f"{path}: no such file")
     ext = path.suffix.lower()
@@ -27,9 +27,12 @@ def load_any_codebook(path: Path):  # type: ignore[no-untyped-def]
 
         return load_codebook(path)
     if ext == ".qdc":
-        from workbench.exchange.refi.qdc import read_qdc
+        from workbench.exchange.refi.qdc import read_qdc_report
 
-        return read_qdc(path)
+        cb, warnings = read_qdc_report(path)
+        for warning in warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        return cb
     raise WorkbenchError(f"{path}: unknown codebook format (use .yaml, .yml or .qdc)")
 
 
