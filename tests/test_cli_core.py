@@ -74,61 +74,18 @@ def test_segments_json_has_speakers_and_exact_text(cli, study: Path) -> None:
 
 
 def test_code_uncode_and_noop(cli, study: Path) -> None:
-    r = cli(
-        "code",
-        "interview_a",
-        "--start",
-        "0",
-        "--end",
-        "9",
-        "--code",
-        "Hidden work",
-        "--project",
-        study,
-    )
+    def span(command: str, code: str):  # type: ignore[no-untyped-def]
+        args = ("interview_a", "--start", "0", "--end", "9", "--code", code)
+        return cli(command, *args, "--project", study)
+
+    r = span("code", "Hidden work")
     assert r.code == 0, r.err
-    r = cli(
-        "code",
-        "interview_a",
-        "--start",
-        "0",
-        "--end",
-        "9",
-        "--code",
-        "hidden-work",
-        "--project",
-        study,
-    )
+    r = span("code", "hidden-work")  # same code by id: a no-op
     assert r.code == 0 and "no change" in r.out
     r = cli("documents", "--format", "json", "--project", study)
     assert {d["name"]: d["codings"] for d in json.loads(r.out)}["interview_a"] == 1
-    assert (
-        cli(
-            "uncode",
-            "interview_a",
-            "--start",
-            "0",
-            "--end",
-            "9",
-            "--code",
-            "Hidden work",
-            "--project",
-            study,
-        ).code
-        == 0
-    )
-    r = cli(
-        "uncode",
-        "interview_a",
-        "--start",
-        "0",
-        "--end",
-        "9",
-        "--code",
-        "Hidden work",
-        "--project",
-        study,
-    )
+    assert span("uncode", "Hidden work").code == 0
+    r = span("uncode", "Hidden work")
     assert r.code == 2 and "no coding" in r.err
 
 

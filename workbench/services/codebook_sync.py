@@ -40,7 +40,8 @@ class CodebookImportReport:
         return out
 
 
-def _values_for(code: Code, parent_id: str | None, position: int) -> dict[str, object]:
+def code_row_values(code: Code, parent_id: str | None, position: int) -> dict[str, object]:
+    """The codes-table values for a codebook Code (shared by YAML and REFI-QDA imports)."""
     return code_values(
         name=code.name,
         parent_id=parent_id,
@@ -71,7 +72,7 @@ def import_codebook(conn: Connection, cb: Codebook, *, prune: bool = False) -> C
             path = [*parent_path, code.name]
             cid = effective_id(code, path)
             existing = cid if cid in tree.codes else by_path.get(tuple(n.casefold() for n in path))
-            values = _values_for(code, parent_id, position)
+            values = code_row_values(code, parent_id, position)
             if existing is None:
                 guid = code.guid if code.guid and code.guid not in guids else None
                 insert_code(conn, cid, guid=guid, **values)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from workbench.codebook.model import Code, Codebook, effective_id
-from workbench.services.codes import CodeTree, code_values, insert_code
+from workbench.services.codebook_sync import code_row_values
+from workbench.services.codes import CodeTree, insert_code
 
 
 def _unique_id(wanted: str, taken: set[str]) -> str:
@@ -59,19 +60,7 @@ def place_codes(
                     conn,
                     target,
                     guid=code.guid if code.guid and code.guid not in by_guid else None,
-                    **code_values(
-                        name=code.name,
-                        parent_id=parent_id,
-                        description=code.description,
-                        include=code.include,
-                        exclude=code.exclude,
-                        examples=code.examples,
-                        aliases=code.aliases,
-                        groups=code.groups,
-                        merged_from=[m.model_dump(exclude_none=True) for m in code.merged_from],
-                        color=code.color,
-                        position=base + offset,
-                    ),
+                    **code_row_values(code, parent_id, base + offset),
                 )
                 added += 1
             if code.guid:
