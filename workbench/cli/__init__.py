@@ -46,6 +46,7 @@ def _register() -> None:
         document_cmds,
         eval_cmd,
         export_cmds,
+        search_cmd,
         suggest_cmds,
         team_cmds,
         tui_cmd,

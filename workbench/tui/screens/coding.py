@@ -47,6 +47,7 @@ class CodingScreen(Screen[None]):
         Binding("y", "suggestion(True)", "Accept suggestion", show=False),
         Binding("n", "suggestion(False)", "Reject suggestion", show=False),
         Binding("R", "app.review", "Review mode", key_display="R", show=False),
+        Binding("L", "like_this", "Passages like this", key_display="L", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -331,6 +332,15 @@ class CodingScreen(Screen[None]):
             return
         app.refresh_data()  # type: ignore[attr-defined]
         self.notify(f"memo saved on {target.split(':')[0]}")
+
+    def action_like_this(self) -> None:
+        """Search the corpus by meaning for passages like the current turn."""
+        from workbench.tui.screens.search import SearchScreen
+
+        if self.state is not None and self.doc.turns:
+            self.app.push_screen(
+                SearchScreen(like_segment=self.doc.turns[self.current_turn()].seg.id)
+            )
 
     def action_toggle_suggestions(self) -> None:
         panel = self.query_one(SuggestionPanel)

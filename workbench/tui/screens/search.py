@@ -1,17 +1,22 @@
-"""Search: full-text over every segment (the store's FTS index); Enter jumps to the passage."""
+"""Search: full-text over every segment (the store's FTS index) or by meaning (the embedder:
+a free query, or "passages like this one" from the coding screen); Enter jumps to the passage.
+
+Meaning search embeds what the cache lacks in a thread worker with a progress bar; the model
+is imported only then, never at start-up."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.worker import get_current_worker
 
-from workbench.services.tui_support import SegmentHit, full_text_search
+from workbench.services.tui_support import SegmentHit, full_text_search, segment_hits
 from workbench.tui.errors import guard
 from workbench.tui.screens.retrieval import snippet
 
@@ -20,12 +25,15 @@ class SearchScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "jump", "Go to passage"),
         Binding("slash", "edit_query", "New search", key_display="/"),
+        Binding("ctrl+t", "toggle_mode", "Words/meaning", key_display="^t"),
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, query: str = "") -> None:
+    def __init__(self, query: str = "", like_segment: int | None = None) -> None:
         super().__init__()
         self.initial = query
+        self.like_segment = like_segment
+        self.meaning = like_segment is not None
         self.hits: list[SegmentHit] = []
 
     def compose(self) -> ComposeResult:
@@ -35,6 +43,7 @@ class SearchScreen(Screen[None]):
                 self.initial, placeholder='words or "a phrase" — Enter searches', id="query"
             )
             yield Static("", id="search-summary")
+            yield ProgressBar(id="search-progress", show_eta=False)
             yield DataTable(id="hits", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -43,8 +52,27 @@ class SearchScreen(Screen[None]):
         for label in ("Document", "¶", "Speaker", "Text"):
             table.add_column(label)
         self.query_one("#query", Input).focus()
-        if self.initial:
+        self.query_one("#search-progress", ProgressBar).display = False
+        self.show_mode()
+        if self.like_segment is not None:
+            self.show([], "finding passages like this one…")
+            self.meaning_search(None, self.like_segment)
+        elif self.initial:
             self.run_search(self.initial)
+
+    def show_mode(self) -> None:
+        query = self.query_one("#query", Input)
+        query.border_title = "by meaning" if self.meaning else "words (full text)"
+        query.placeholder = (
+            "describe what you look for — Enter searches by meaning"
+            if self.meaning
+            else 'words or "a phrase" — Enter searches'
+        )
+
+    def action_toggle_mode(self) -> None:
+        self.meaning = not self.meaning
+        self.show_mode()
+        self.query_one("#query", Input).focus()
 
     @on(Input.Submitted, "#query")
     @guard
@@ -52,11 +80,50 @@ class SearchScreen(Screen[None]):
         self.run_search(event.value)
 
     def run_search(self, query: str) -> None:
+        if self.meaning:
+            self.show([], f"searching by meaning for '{query}'…")
+            self.meaning_search(query, None)
+            return
         with self.app.project.read() as conn:  # type: ignore[attr-defined]
-            self.hits = full_text_search(conn, query)
-        self.show(f"{len(self.hits)} passages match '{query}'")
+            hits = full_text_search(conn, query)
+        self.show(hits, f"{len(hits)} passages match '{query}'")
 
-    def show(self, summary: str) -> None:
+    @work(thread=True, exclusive=True, group="meaning-search", exit_on_error=False)
+    def meaning_search(self, query: str | None, segment_id: int | None) -> None:
+        from workbench.suggest.similar import similar_passages
+
+        worker = get_current_worker()
+        app = self.app
+        try:
+            found = similar_passages(
+                app.project,  # type: ignore[attr-defined]
+                query=query,
+                segment_id=segment_id,
+                progress=lambda done, total: app.call_from_thread(self.progress, done, total),
+                cancelled=lambda: worker.is_cancelled,
+            )
+        except Exception as exc:  # a missing model or a bad query is a message, not a crash
+            app.call_from_thread(self.show, [], f"meaning search unavailable: {exc}")
+            return
+        if worker.is_cancelled:
+            return
+        with app.project.read() as conn:  # type: ignore[attr-defined]
+            hits = segment_hits(conn, [(h.segment_id, h.score) for h in found])
+        what = f"'{query}'" if query is not None else "this passage"
+        app.call_from_thread(self.show, hits, f"{len(hits)} passages closest in meaning to {what}")
+
+    def progress(self, done: int, total: int) -> None:
+        bar = self.query_one("#search-progress", ProgressBar)
+        bar.display = done < total
+        bar.update(total=total, progress=done)
+        if done < total:
+            self.query_one("#search-summary", Static).update(
+                f"embedding the corpus once ({done}/{total}); later searches are instant"
+            )
+
+    def show(self, hits: list[SegmentHit], summary: str) -> None:
+        self.hits = hits
+        self.query_one("#search-progress", ProgressBar).display = False
         table = self.query_one("#hits", DataTable)
         table.clear()
         for i, h in enumerate(self.hits):
@@ -82,4 +149,5 @@ class SearchScreen(Screen[None]):
         self.query_one("#query", Input).focus()
 
     def action_back(self) -> None:
+        self.workers.cancel_group(self, "meaning-search")
         self.app.pop_screen()
