@@ -1,0 +1,164 @@
+"""What the suggestion engine reads from the store: the units it scores, what the researcher
+taught it (codings and rejected suggestions) and what is already decided per unit.
+
+A unit is an outer segment (turn, entry or response). A long unit (two or more sentence-level
+child segments) is scored as a whole and per sentence; `pieces` holds those texts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from workbench.store import schema as s
+
+MIN_SENTENCES = 2  # a unit with this many sentence children is also scored per sentence
+
+
+@dataclass(frozen=True)
+class Unit:
+    segment_id: int
+    document_id: int
+    document: str
+    idx: int
+    start: int
+    end: int
+    text: str
+    pieces: tuple[str, ...]  # the unit's text first, then its sentences when it is long
+
+
+@dataclass
+class TrainingData:
+    """Labelled passages: positives[i] = codes applied to texts[i], negatives[i] = rejected."""
+
+    texts: list[str]
+    positives: list[set[str]]
+    negatives: list[set[str]]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_units(
+    conn: Connection,
+    *,
+    document: str | None = None,
+    segment_ids: Iterable[int] | None = None,
+) -> list[Unit]:
+    """Units of the project (or of one document, or the given segments), in document order.
+    A segment id of a sentence gives that sentence as a unit of its own."""
+    seg, doc = s.segments, s.documents
+    q = select(
+        seg.c.id, seg.c.document_id, doc.c.name, seg.c.idx, seg.c.start, seg.c.end, seg.c.parent_id
+    ).join(doc, doc.c.id == seg.c.document_id)
+    wanted: set[int] | None = None
+    if segment_ids is not None:
+        wanted = set(segment_ids)
+        q = q.where(seg.c.id.in_(wanted) | seg.c.parent_id.in_(wanted))
+    if document is not None:
+        q = q.where(doc.c.name == document)
+    rows = conn.execute(q.order_by(doc.c.name, seg.c.start, seg.c.idx)).all()
+    texts: dict[int, str] = {}
+    for doc_id in {r.document_id for r in rows}:
+        texts[doc_id] = conn.execute(select(doc.c.text).where(doc.c.id == doc_id)).scalar_one()
+    children: dict[int, list[str]] = defaultdict(list)
+    for r in rows:
+        if r.parent_id is not None:
+            piece = _clean(texts[r.document_id][r.start : r.end])
+            if piece:
+                children[r.parent_id].append(piece)
+    out: list[Unit] = []
+    for r in rows:
+        is_outer = r.parent_id is None
+        if not (is_outer if wanted is None else r.id in wanted):
+            continue
+        text = _clean(texts[r.document_id][r.start : r.end])
+        if not text:
+            continue
+        kids = children.get(r.id, []) if is_outer else []
+        pieces = (text, *kids) if len(kids) >= MIN_SENTENCES else (text,)
+        out.append(Unit(r.id, r.document_id, r.name, r.idx, r.start, r.end, text, pieces))
+    return out
+
+
+def training_data(conn: Connection) -> TrainingData:
+    """Every coded span (all coders, manual, imported and accepted suggestions) with its codes
+    as positives; every segment with a rejected suggestion, with the rejected codes as
+    negatives (and the codes coded on exactly that span as positives)."""
+    c = s.codings
+    spans: dict[tuple[int, int, int], set[str]] = defaultdict(set)
+    for r in conn.execute(select(c.c.document_id, c.c.start, c.c.end, c.c.code_id)):
+        spans[(r.document_id, r.start, r.end)].add(r.code_id)
+    f, seg = s.suggestion_feedback, s.segments
+    rejected: dict[tuple[int, int, int], set[str]] = defaultdict(set)
+    q = (
+        select(seg.c.document_id, seg.c.start, seg.c.end, f.c.code_id)
+        .join(seg, seg.c.id == f.c.segment_id)
+        .where(f.c.decision == "rejected")
+    )
+    for r in conn.execute(q):
+        rejected[(r.document_id, r.start, r.end)].add(r.code_id)
+    keys = sorted(set(spans) | set(rejected))
+    texts: dict[int, str] = {}
+    for doc_id in {k[0] for k in keys}:
+        texts[doc_id] = conn.execute(
+            select(s.documents.c.text).where(s.documents.c.id == doc_id)
+        ).scalar_one()
+    data = TrainingData([], [], [])
+    for key in keys:
+        text = _clean(texts[key[0]][key[1] : key[2]])
+        if not text:
+            continue
+        pos = spans.get(key, set())
+        data.texts.append(text)
+        data.positives.append(set(pos))
+        data.negatives.append(rejected.get(key, set()) - pos)
+    return data
+
+
+def decided(
+    conn: Connection, units: list[Unit], widen: Callable[[str], Iterable[str]] | None = None
+) -> dict[int, set[str]]:
+    """Per unit, the codes not to suggest: applied by any coding overlapping the unit (with
+    `widen(code)`, e.g. its ancestors), or rejected for it."""
+    out: dict[int, set[str]] = {u.segment_id: set() for u in units}
+    by_doc: dict[int, list[Unit]] = defaultdict(list)
+    for u in units:
+        by_doc[u.document_id].append(u)
+    memo: dict[str, set[str]] = {}
+
+    def applied(code: str) -> set[str]:
+        if code not in memo:
+            memo[code] = {code, *(widen(code) if widen else ())}
+        return memo[code]
+
+    c = s.codings
+    for doc_id, doc_units in by_doc.items():
+        doc_units.sort(key=lambda u: u.start)
+        starts = [u.start for u in doc_units]
+        reach = list(itertools.accumulate((u.end for u in doc_units), max))
+        q = select(c.c.start, c.c.end, c.c.code_id).where(c.c.document_id == doc_id)
+        for cs, ce, code in conn.execute(q):
+            i = bisect.bisect_left(starts, ce) - 1
+            while i >= 0 and reach[i] > cs:  # no unit at or before i ends after cs
+                if doc_units[i].end > cs:
+                    out[doc_units[i].segment_id].update(applied(code))
+                i -= 1
+    f = s.suggestion_feedback
+    ids = list(out)
+    for lo in range(0, len(ids), 500):
+        q = select(f.c.segment_id, f.c.code_id).where(
+            (f.c.decision == "rejected") & f.c.segment_id.in_(ids[lo : lo + 500])
+        )
+        for sid, code in conn.execute(q):
+            out[sid].add(code)
+    return out
