@@ -31,6 +31,10 @@ DISAGREEMENT_COLUMNS = (
 )
 
 
+def _num(x: float | None) -> float | str:
+    return "" if x is None else round(x, 4)
+
+
 def _fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
@@ -111,7 +115,18 @@ def agreement(
             for c in [*result.per_code, result.overall]
         ]
         if format is TableFormat.csv:
-            print_csv(header, rows_t)
+            rows_n = [  # numbers as numbers, so a spreadsheet can sort and chart them
+                [
+                    c.code,
+                    _num(c.kappa),
+                    _num(c.alpha),
+                    _num(c.percent_agreement),
+                    c.count_a,
+                    c.count_b,
+                ]
+                for c in [*result.per_code, result.overall]
+            ]
+            print_csv(header, rows_n)
         else:
             print_table(
                 header,

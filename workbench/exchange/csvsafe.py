@@ -19,6 +19,14 @@ def neutralise(value: object) -> str:
     return text
 
 
+def cell(value: object) -> object:
+    """Numbers stay numbers (a negative number is not a formula); everything else is text,
+    neutralised."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return neutralise(value)
+
+
 def write_csv(
     path: str | os.PathLike[str], header: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> int:
@@ -28,7 +36,7 @@ def write_csv(
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow([neutralise(h) for h in header])
         for row in rows:
-            writer.writerow([v if isinstance(v, int) else neutralise(v) for v in row])
+            writer.writerow([cell(v) for v in row])
             n += 1
     return n
 
@@ -40,5 +48,5 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
-        writer.writerow([v if isinstance(v, int) else neutralise(v) for v in row])
+        writer.writerow([cell(v) for v in row])
     return buf.getvalue()
