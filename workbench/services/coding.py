@@ -13,7 +13,7 @@ from workbench.services.documents import document_row
 from workbench.store import schema as s
 from workbench.timeutil import now_iso
 
-ORIGINS = ("manual", "suggested", "imported")
+ORIGINS = ("manual", "suggested", "imported", "resolved")
 MEMO_TARGETS = ("document", "segment", "code", "coding", "project")
 
 

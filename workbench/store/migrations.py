@@ -26,8 +26,13 @@ def _v1_initial(conn: Connection) -> None:
     sqlite_extras.create_v1_extras(conn)
 
 
+def _v2_resolutions(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=schema.V2_TABLES)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
+    Migration(2, "resolutions of coder disagreements", _v2_resolutions),
 ]
 
 

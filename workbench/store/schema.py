@@ -167,3 +167,30 @@ V1_TABLES = [
     embeddings,
     suggestion_feedback,
 ]
+
+# v2 ---------------------------------------------------------------------------------------
+
+resolutions = Table(
+    "resolutions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("segment", Integer, nullable=False),  # the unit's segment index (segments.idx)
+    Column("start", Integer, nullable=False),  # the unit's span, for the record
+    Column("end", Integer, nullable=False),
+    # No foreign key: the record of a decision outlives the deletion of its code.
+    Column("code_id", String(400), nullable=False),
+    Column("coder_a", String(200), nullable=False),  # coder_a < coder_b (stored in that order)
+    Column("coder_b", String(200), nullable=False),
+    Column("decision", String(20), nullable=False),  # keep_a | keep_b | keep_both | neither
+    Column("resolver", String(200), nullable=False),  # who settled it
+    Column("consensus", String(200), nullable=False),  # coder name on the outcome codings
+    Column("codings", Text, nullable=False, default="[]"),  # JSON list: GUIDs of codings written
+    Column("note", Text),
+    Column("created", String(40), nullable=False),
+    UniqueConstraint(
+        "document_id", "segment", "code_id", "coder_a", "coder_b", name="uq_resolution"
+    ),
+)
+
+V2_TABLES = [resolutions]

@@ -30,6 +30,7 @@ class WorkbenchApp(App[None]):
         CSS_DIR / "app.tcss",
         CSS_DIR / "coding.tcss",
         CSS_DIR / "modals.tcss",
+        CSS_DIR / "team.tcss",
     ]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,6 +39,8 @@ class WorkbenchApp(App[None]):
         Binding("f2", "retrieval", "Retrieve", show=False),
         Binding("f3", "search", "Search", show=False),
         Binding("f4", "review", "Review suggestions", show=False),
+        Binding("f5", "merge_codebooks", "Merge codebooks", show=False),
+        Binding("f6", "disagreements", "Coder disagreements", show=False),
         Binding("u", "undo", "Undo", show=False),
         Binding("ctrl+r", "redo", "Redo", show=False),
         Binding("q", "quit", "Quit"),
@@ -148,6 +151,16 @@ class WorkbenchApp(App[None]):
         from workbench.tui.screens.review import ReviewScreen
 
         self.push_screen(ReviewScreen())
+
+    def action_merge_codebooks(self) -> None:
+        from workbench.tui.screens.merge import open_merge
+
+        open_merge(self)
+
+    def action_disagreements(self) -> None:
+        from workbench.tui.screens.disagreements import DisagreementScreen
+
+        self.push_screen(DisagreementScreen())
 
     def open_document(self, name: str, offset: int | None = None) -> None:
         from workbench.tui.screens.coding import CodingScreen

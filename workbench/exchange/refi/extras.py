@@ -18,7 +18,7 @@ from workbench.ingest.model import KINDS, LEVELS, ParsedSegment
 MEMBER = "workbench/extras.json"
 FORMAT = "workbench-qdpx-extras"
 VERSION = 1
-ORIGINS = ("manual", "suggested", "imported")
+ORIGINS = ("manual", "suggested", "imported", "resolved")
 
 
 def text_hash(text: str) -> str:

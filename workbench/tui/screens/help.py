@@ -24,7 +24,10 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
     from workbench.tui.app import WorkbenchApp
     from workbench.tui.screens.code_form import CodeFormScreen
     from workbench.tui.screens.coding import CodingScreen
+    from workbench.tui.screens.disagreements import DisagreementScreen
+    from workbench.tui.screens.forms import FormScreen
     from workbench.tui.screens.home import HomeScreen
+    from workbench.tui.screens.merge import MergeScreen
     from workbench.tui.screens.modals import ConfirmScreen, MemoScreen
     from workbench.tui.screens.picker import CodePicker
     from workbench.tui.screens.retrieval import RetrievalScreen
@@ -44,6 +47,9 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
         ("Retrieval", RetrievalScreen),
         ("Search", SearchScreen),
         ("Review suggestions (F4, or R on the coding screen)", ReviewScreen),
+        ("Merge codebooks (F5, or M on home)", MergeScreen),
+        ("Coder disagreements (F6, or D on home)", DisagreementScreen),
+        ("Forms (merge set-up, write merged codebook)", FormScreen),
     ]
     out = []
     for title, cls in groups:

@@ -56,6 +56,8 @@ class HomeScreen(Screen[None]):
         Binding("b", "focus_codebook", "Codebook"),
         Binding("d", "focus_documents", "Documents", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("M", "merge_codebooks", "Merge codebooks", key_display="M", show=False),
+        Binding("D", "disagreements", "Coder disagreements", key_display="D", show=False),
     ]
 
     def __init__(self) -> None:
@@ -183,6 +185,12 @@ class HomeScreen(Screen[None]):
 
     def action_search(self) -> None:
         self.app.action_search()  # type: ignore[attr-defined]
+
+    def action_merge_codebooks(self) -> None:
+        self.app.action_merge_codebooks()  # type: ignore[attr-defined]
+
+    def action_disagreements(self) -> None:
+        self.app.action_disagreements()  # type: ignore[attr-defined]
 
     def action_focus_codebook(self) -> None:
         self.query_one(CodebookPanel).focus_tree()

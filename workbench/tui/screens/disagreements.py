@@ -1,0 +1,274 @@
+"""Disagreements between two coders: list them, see both codings side by side, settle them.
+
+The list comes from `workbench.analysis.agreement` (segment unit); settling goes through
+`workbench.services.resolve` (one transaction each): a keeps A's view, b keeps B's, k keeps
+both, n neither, x reopens. The outcome is written as codings by the consensus coder and the
+decision is recorded with the app's coder as resolver; A's and B's own codings never change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from workbench.errors import WorkbenchError
+from workbench.services.codes import CodeTree
+from workbench.services.resolve import (
+    Disagreement,
+    list_disagreements,
+    overlapping,
+    passage_span,
+    reopen,
+    resolve,
+    resolved_coders,
+    top_coders,
+)
+from workbench.tui.errors import guard
+from workbench.tui.widgets.passage import marked_passage
+from workbench.tui.widgets.transcript import code_color
+
+
+class DisagreementScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "settle('keep_a')", "Keep A"),
+        Binding("b", "settle('keep_b')", "Keep B"),
+        Binding("k", "settle('keep_both')", "Both"),
+        Binding("n", "settle('neither')", "Neither"),
+        Binding("x", "reopen", "Reopen"),
+        Binding("c", "choose_coders", "Coders"),
+        Binding("h", "toggle_resolved", "Hide settled"),
+        Binding("enter", "jump", "Go to passage"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, coder_a: str | None = None, coder_b: str | None = None) -> None:
+        super().__init__()
+        self.coders: tuple[str, str] | None = (coder_a, coder_b) if coder_a and coder_b else None
+        self.rows: list[Disagreement] = []
+        self.shown: list[int] = []  # indexes into rows, in table order
+        self.hide_resolved = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="dis-body"):
+            yield Static("", id="dis-summary")
+            yield DataTable(id="disagreements", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="dis-passage")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#disagreements", DataTable)
+        for label in ("Document", "¶", "Speaker", "Code", "Applied by", "Settled"):
+            table.add_column(label, key=label)
+        self.reload()
+        table.focus()
+
+    # Loading ----------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """(Re)compute the disagreements of the chosen coders (default: the two busiest)."""
+        self.rows = []
+        try:
+            with self.app.project.read() as conn:  # type: ignore[attr-defined]
+                if self.coders is None:
+                    top = top_coders(conn, 2)
+                    if len(top) < 2:
+                        raise WorkbenchError(
+                            "two coders with codings are needed; import a colleague's codings "
+                            "(workbench import codings.csv or OTHER.sqlite)"
+                        )
+                    self.coders = (top[0], top[1])
+                self.rows = list_disagreements(conn, *self.coders)
+        except WorkbenchError as exc:
+            self.query_one("#dis-summary", Static).update(str(exc))
+            self.fill()
+            return
+        self.fill()
+
+    def fill(self, keep: int | None = None) -> None:
+        table = self.query_one("#disagreements", DataTable)
+        table.clear()
+        self.shown = [
+            i for i, d in enumerate(self.rows) if not (self.hide_resolved and d.resolution)
+        ]
+        for i in self.shown:
+            d = self.rows[i]
+            table.add_row(
+                d.document,
+                str(d.segment),
+                d.speaker or "",
+                d.code,
+                d.applied_by,
+                d.resolution.describe() if d.resolution else "",
+                key=str(i),
+            )
+        if keep is not None and self.shown:
+            table.move_cursor(row=min(keep, len(self.shown) - 1))
+        self.summary()
+        self.show_passage()
+
+    def summary(self) -> None:
+        if self.coders is None:
+            return
+        a, b = self.coders
+        settled = sum(1 for d in self.rows if d.resolution)
+        hidden = " (settled ones hidden)" if self.hide_resolved else ""
+        self.query_one("#dis-summary", Static).update(
+            f"A = {a} · B = {b} · {len(self.rows)} disagreements, {settled} settled{hidden}"
+        )
+
+    def current(self) -> Disagreement | None:
+        table = self.query_one("#disagreements", DataTable)
+        if not self.shown or table.cursor_row is None or table.cursor_row >= len(self.shown):
+            return None
+        return self.rows[self.shown[table.cursor_row]]
+
+    # The passage, side by side --------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#disagreements")
+    @guard
+    def show_passage(self) -> None:
+        panel = self.query_one("#dis-passage", Static)
+        d = self.current()
+        if d is None or self.coders is None:
+            panel.update("")
+            return
+        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+            from workbench.services.documents import document_text
+
+            text = document_text(conn, d.document_id)
+            start, end = passage_span(conn, d.document_id, d.segment)
+            tree = CodeTree.load(conn)
+            by_coder = {
+                who: overlapping(conn, d.document_id, start, end, who) for who in self.coders
+            }
+        grid = Table(expand=True, padding=(0, 1), show_edge=False)
+        for label, who in zip(("A", "B"), self.coders, strict=True):
+            grid.add_column(f"{label}: {who}", ratio=1, overflow="fold")
+        cells = []
+        for who in self.coders:
+            rows = by_coder[who]
+            spans = [
+                (c.start, c.end, code_color(tree, c.code_id))
+                for c in rows
+                if c.code_id == d.code_id
+            ]
+            codes = Text()
+            for cid in dict.fromkeys(c.code_id for c in rows):
+                name = tree.codes[cid].name if cid in tree.codes else cid
+                codes.append("■ ", style=code_color(tree, cid))
+                codes.append(name + "  ", style="bold" if cid == d.code_id else "")
+            verdict = Text(
+                f"applied {d.code}" if who == d.applied_by else f"did not apply {d.code}",
+                style="bold",
+            )
+            passage = marked_passage(text, start, end, spans, (d.start, d.end))
+            cells.append(Group(verdict, passage, codes or Text("(no codes here)", style="dim")))
+        grid.add_row(*cells)
+        where = [f"{d.document} ¶{d.segment}", d.speaker or "", d.code]
+        head = Text(" · ".join(w for w in where if w), style="bold")
+        if d.resolution:
+            head.append(f"   settled: {d.resolution.describe()} ({d.resolution.created})")
+        panel.update(Group(head, grid))
+
+    # Settling ---------------------------------------------------------------------------------
+
+    def action_settle(self, decision: str) -> None:
+        d = self.current()
+        if d is None or self.coders is None:
+            self.notify("no disagreement selected", severity="warning")
+            return
+        position = self.query_one("#disagreements", DataTable).cursor_row
+        with self.app.project.begin() as conn:  # type: ignore[attr-defined]
+            res = resolve(
+                conn,
+                d.document,
+                d.segment,
+                d.code_id,
+                *self.coders,
+                decision,
+                self.app.coder,  # type: ignore[attr-defined]
+            )
+        self.rows[self.rows.index(d)] = replace(d, resolution=res)
+        self.notify(f"{d.document} ¶{d.segment} {d.code}: {res.describe()}")
+        self.fill(keep=self.next_open(position))
+
+    def next_open(self, position: int) -> int:
+        """The table row to move to after settling row `position`: the next unsettled one."""
+        if self.hide_resolved:
+            return position
+        for row in range(position + 1, len(self.shown)):
+            if self.rows[self.shown[row]].resolution is None:
+                return row
+        return position
+
+    def action_reopen(self) -> None:
+        d = self.current()
+        if d is None or self.coders is None:
+            return
+        position = self.query_one("#disagreements", DataTable).cursor_row
+        with self.app.project.begin() as conn:  # type: ignore[attr-defined]
+            done = reopen(conn, d.document, d.segment, d.code_id, *self.coders)
+        if not done:
+            self.notify("this disagreement is not settled", severity="warning")
+            return
+        self.rows[self.rows.index(d)] = replace(d, resolution=None)
+        self.fill(keep=position)
+
+    # Other actions ----------------------------------------------------------------------------
+
+    def action_choose_coders(self) -> None:
+        from workbench.services.tui_support import coders
+        from workbench.tui.screens.modals import ChoiceScreen
+
+        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+            skip = resolved_coders(conn)
+            names = [c for c in coders(conn) if c not in skip]
+        if len(names) < 2:
+            self.notify("fewer than two coders have codings", severity="warning")
+            return
+
+        def chose_a(a: str | None) -> None:
+            if a is None:
+                return
+
+            def chose_b(b: str | None) -> None:
+                if b is not None:
+                    self.coders = (a, b)
+                    self.reload()
+
+            others = [(n, n) for n in names if n != a]
+            self.app.push_screen(ChoiceScreen(f"A = {a}. Coder B:", others), chose_b)
+
+        self.app.push_screen(ChoiceScreen("Coder A:", [(n, n) for n in names]), chose_a)
+
+    def action_toggle_resolved(self) -> None:
+        self.hide_resolved = not self.hide_resolved
+        self.fill(keep=0)
+
+    def action_jump(self) -> None:
+        from workbench.tui.screens.coding import CodingScreen
+
+        d = self.current()
+        if d is not None:
+            self.app.push_screen(CodingScreen(d.document, d.start, (d.start, d.end)))
+
+    @on(DataTable.RowSelected, "#disagreements")
+    @guard
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_jump()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+        self.app.refresh_data()  # type: ignore[attr-defined]  # counts changed
