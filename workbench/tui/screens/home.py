@@ -82,10 +82,10 @@ class HomeScreen(Screen[None]):
         table = self.query_one("#documents", DataTable)
         table.add_column("Document", key="name")
         table.add_column("Kind", key="kind")
-        for attr in KEY_ATTRIBUTES:
-            table.add_column(attr.capitalize(), key=attr)
         table.add_column("Segs", key="segments")
         table.add_column("Coded", key="coded")
+        for attr in KEY_ATTRIBUTES:  # last: long values must not push the counts off-screen
+            table.add_column(attr.capitalize(), key=attr)
         self.reload()
         table.focus()
 
@@ -125,9 +125,9 @@ class HomeScreen(Screen[None]):
             table.add_row(
                 d.name,
                 d.kind,
-                *(d.attributes.get(a, "") for a in KEY_ATTRIBUTES),
                 str(d.segments),
                 f"{self.coded.get(d.id, 0.0):.0%}",
+                *(d.attributes.get(a, "") for a in KEY_ATTRIBUTES),
                 key=d.name,
             )
         if current is not None and current in {d.name for d in shown}:
