@@ -1,1 +1,93 @@
-"""eval (owned by the suggestion-quality work; placeholder until it lands)."""
+"""eval: measure suggestion quality against human codes (CONTRACT §6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from workbench.cli import app
+from workbench.cli.common import TableJsonFormat, info, print_json, print_table, progress_bar
+
+
+def _pct(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def _print_report(result: dict[str, Any]) -> None:
+    mode = {
+        "zero-shot": "zero-shot (codebook only)",
+        "per-code": f"up to {result['train_per_code']} training rows per code "
+        f"(seed {result['seed']})",
+        "all-train": "all training rows",
+    }[result["mode"]]
+    summary = [
+        ("learner", mode),
+        ("training rows used", result["n_train_used"]),
+        ("test rows", result["n_test"]),
+        ("codes", result["n_codes"]),
+        ("micro F1", _pct(result["micro_f1"])),
+        ("macro F1", _pct(result["macro_f1"])),
+        ("precision (micro)", _pct(result["micro_precision"])),
+        ("recall (micro)", _pct(result["micro_recall"])),
+        ("recall@1", _pct(result["recall_at_1"])),
+        ("recall@3", _pct(result["recall_at_3"])),
+        ("seconds", f"{result['seconds']:.1f}"),
+    ]
+    print_table(["measure", "value"], summary, title="Suggestion quality")
+    per_code = sorted(result["per_code"], key=lambda r: (-r["support"], r["code"]))
+    print_table(
+        ["code", "support", "pred.", "prec.", "recall", "F1", "thresh.", "train"],
+        [
+            (
+                r["code"],
+                r["support"],
+                r["predicted"],
+                _pct(r["precision"]),
+                _pct(r["recall"]),
+                _pct(r["f1"]),
+                f"{r['threshold']:.2f}",
+                r["n_train"],
+            )
+            for r in per_code
+        ],
+        title="Per code (test rows; pred. = predicted, train = training rows)",
+    )
+
+
+@app.command("eval")
+def eval_(
+    codebook: Annotated[
+        Path, typer.Option("--codebook", help="Codebook .yaml with the codes to suggest.")
+    ],
+    gold: Annotated[
+        Path,
+        typer.Option("--gold", help="CSV with text, codes (names separated by ;), optional split."),
+    ],
+    train_per_code: Annotated[
+        int | None,
+        typer.Option(
+            "--train-per-code",
+            help="Give the learner up to K training rows per code (0: zero-shot). "
+            "Default: every training row.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for choosing training rows.")] = 0,
+    format: Annotated[
+        TableJsonFormat, typer.Option("--format", help="table or json")
+    ] = TableJsonFormat.table,
+) -> None:
+    """Measure suggestion quality: train on the gold file's train rows, score its test rows."""
+    from workbench.suggest.evaluate import evaluate, prepare
+
+    inputs = prepare(codebook, gold, train_per_code=train_per_code, seed=seed)
+    if not inputs.has_split and train_per_code:
+        info("no split column: every row is a test row, --train-per-code is ignored (zero-shot)")
+    with progress_bar("Embedding") as update:
+        progress = None if update is None else (lambda done, total: update(done, total, ""))
+        result = evaluate(inputs, progress=progress)
+    if format == TableJsonFormat.json:
+        print_json(result)
+    else:
+        _print_report(result)

@@ -1,0 +1,306 @@
+"""`workbench eval`: measure suggestion quality against human codes (CONTRACT §6).
+
+The gold file is a CSV with `text`, `codes` (code names separated by `;`) and optionally
+`split` (`train`/`test`). Training rows (all of them, or up to K per code with
+`--train-per-code K`, chosen with `--seed`) are given to the ranker as accepted codings; every
+test row is scored. Without a `split` column every row is a test row and only the codebook is
+used (zero-shot). Nothing is written anywhere: embeddings live in memory for the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.errors import WorkbenchError
+from workbench.suggest.profiles import CodeProfile
+
+Progress = Callable[[int, int], None]
+EmbedFn = Callable[[list[str], Progress | None], np.ndarray]
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class GoldRow:
+    line: int
+    text: str
+    codes: tuple[str, ...]  # as written in the file
+    split: str | None
+
+
+def read_gold(path: Path) -> tuple[list[GoldRow], bool]:
+    """Rows of the gold CSV and whether it has a split column; WorkbenchError if malformed."""
+    label = str(path)
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            if not header:
+                raise WorkbenchError(f"{label}: empty file (expected a header: text,codes[,split])")
+            missing = [c for c in ("text", "codes") if c not in header]
+            if missing:
+                raise WorkbenchError(
+                    f"{label}: missing column(s) {', '.join(missing)} "
+                    f"(need text and codes, optionally split; found {', '.join(header)})"
+                )
+            reader.fieldnames = header
+            has_split = "split" in header
+            rows = []
+            for rec in reader:
+                line = reader.line_num
+                split = (rec.get("split") or "").strip().lower() if has_split else None
+                if has_split and split not in SPLITS:
+                    raise WorkbenchError(
+                        f"{label}:{line}: split must be train or test, not {rec.get('split')!r}"
+                    )
+                codes = tuple(c.strip() for c in (rec.get("codes") or "").split(";") if c.strip())
+                rows.append(GoldRow(line, rec.get("text") or "", codes, split))
+    except FileNotFoundError:
+        raise WorkbenchError(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise WorkbenchError(f"{label}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise WorkbenchError(f"{label}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise WorkbenchError(f"{label}: not a readable CSV ({exc})") from None
+    if not rows:
+        raise WorkbenchError(f"{label}: no rows after the header")
+    return rows, has_split
+
+
+def code_resolver(profiles: Sequence[CodeProfile]) -> Callable[[str], str | None]:
+    """Code name (or path, or id; case-insensitive) -> code id; None if unknown or ambiguous."""
+    by_key: dict[str, set[str]] = {}
+    for p in profiles:
+        for key in (p.name, p.path, p.code_id):
+            by_key.setdefault(key.casefold(), set()).add(p.code_id)
+
+    def resolve(name: str) -> str | None:
+        ids = by_key.get(name.casefold(), set())
+        return next(iter(ids)) if len(ids) == 1 else None
+
+    return resolve
+
+
+def resolve_gold(
+    rows: list[GoldRow], profiles: Sequence[CodeProfile], label: str
+) -> list[set[str]]:
+    resolve = code_resolver(profiles)
+    out: list[set[str]] = []
+    unknown: dict[str, int] = {}
+    for row in rows:
+        ids = set()
+        for name in row.codes:
+            cid = resolve(name)
+            if cid is None:
+                unknown.setdefault(name, row.line)
+            else:
+                ids.add(cid)
+        out.append(ids)
+    if unknown:
+        listed = "; ".join(f"{n!r} (line {line})" for n, line in list(unknown.items())[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise WorkbenchError(
+            f"{label}: {len(unknown)} code name(s) not in the codebook (or ambiguous): {listed}{more}"
+        )
+    return out
+
+
+def choose_training(
+    gold: list[set[str]], candidates: list[int], codes: list[str], per_code: int | None, seed: int
+) -> list[int]:
+    """All candidate rows with codes, or up to `per_code` of them per code (random, seeded)."""
+    coded = [i for i in candidates if gold[i]]
+    if per_code is None:
+        return coded
+    rng = np.random.default_rng(seed)
+    chosen: set[int] = set()
+    for code in codes:
+        having = [i for i in coded if code in gold[i]]
+        if having and per_code > 0:
+            pick = rng.choice(len(having), size=min(per_code, len(having)), replace=False)
+            chosen.update(having[k] for k in pick)
+    return sorted(chosen)
+
+
+def metrics(
+    scores: np.ndarray, predicted: np.ndarray, truth: np.ndarray, names: list[str]
+) -> dict[str, Any]:
+    """Micro/macro F1, micro precision/recall, recall@1/@3 and per-code figures."""
+    tp = (predicted & truth).sum(axis=0)
+    fp = (predicted & ~truth).sum(axis=0)
+    fn = (~predicted & truth).sum(axis=0)
+    support = truth.sum(axis=0)
+
+    def ratio(a: float, b: float) -> float:
+        return float(a / b) if b else 0.0
+
+    prec = [ratio(tp[j], tp[j] + fp[j]) for j in range(len(names))]
+    rec = [ratio(tp[j], tp[j] + fn[j]) for j in range(len(names))]
+    f1 = [ratio(2 * tp[j], 2 * tp[j] + fp[j] + fn[j]) for j in range(len(names))]
+    out: dict[str, Any] = {
+        "micro_f1": ratio(2 * tp.sum(), 2 * tp.sum() + fp.sum() + fn.sum()),
+        "macro_f1": float(np.mean([f1[j] for j in range(len(names)) if support[j]]))
+        if support.any()
+        else 0.0,
+        "micro_precision": ratio(tp.sum(), tp.sum() + fp.sum()),
+        "micro_recall": ratio(tp.sum(), tp.sum() + fn.sum()),
+    }
+    has_gold = truth.any(axis=1)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    for k in (1, 3):
+        top = np.zeros_like(truth)
+        np.put_along_axis(top, order[:, :k], True, axis=1)
+        hits = (top & truth).sum(axis=1)[has_gold] / truth.sum(axis=1)[has_gold]
+        out[f"recall_at_{k}"] = float(hits.mean()) if has_gold.any() else 0.0
+    out["per_code"] = [
+        {
+            "code": names[j],
+            "precision": prec[j],
+            "recall": rec[j],
+            "f1": f1[j],
+            "support": int(support[j]),
+            "predicted": int(tp[j] + fp[j]),
+        }
+        for j in range(len(names))
+    ]
+    return out
+
+
+def default_embed(texts: list[str], progress: Progress | None) -> np.ndarray:
+    from workbench.suggest.embedder import get_embedder
+
+    return get_embedder().encode(texts, progress=progress)
+
+
+@dataclass(frozen=True)
+class EvalInputs:
+    """A validated codebook and gold file, with the rows chosen for training and testing."""
+
+    profiles: list[CodeProfile]
+    rows: list[GoldRow]
+    gold: list[set[str]]  # code ids per row
+    train: list[int]
+    test: list[int]
+    has_split: bool
+    train_per_code: int | None
+    seed: int
+    started: float  # perf_counter() when reading began (for `seconds`)
+
+
+def prepare(
+    codebook: Path, gold_path: Path, *, train_per_code: int | None = None, seed: int = 0
+) -> EvalInputs:
+    """Read and check both files (WorkbenchError with one line if anything is wrong)."""
+    from workbench.codebook.yaml_io import load_codebook
+    from workbench.suggest.profiles import profiles_from_codebook
+
+    started = time.perf_counter()
+    if train_per_code is not None and train_per_code < 0:
+        raise WorkbenchError("--train-per-code must be 0 or more")
+    profiles = profiles_from_codebook(load_codebook(Path(codebook)))
+    rows, has_split = read_gold(Path(gold_path))
+    gold = resolve_gold(rows, profiles, str(gold_path))
+    codes = [p.code_id for p in profiles]
+    if has_split:
+        test = [i for i, r in enumerate(rows) if r.split == "test"]
+        train_rows = [i for i, r in enumerate(rows) if r.split == "train"]
+        train = choose_training(gold, train_rows, codes, train_per_code, seed)
+    else:
+        test, train = list(range(len(rows))), []
+    if not test:
+        raise WorkbenchError(f"{gold_path}: no test rows (split = test)")
+    return EvalInputs(profiles, rows, gold, train, test, has_split, train_per_code, seed, started)
+
+
+def run_eval(
+    codebook: Path,
+    gold_path: Path,
+    *,
+    train_per_code: int | None = None,
+    seed: int = 0,
+    embed: EmbedFn | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Fit on the training rows, score the test rows, return the figures (CONTRACT §6)."""
+    inputs = prepare(codebook, gold_path, train_per_code=train_per_code, seed=seed)
+    return evaluate(inputs, embed=embed, progress=progress)
+
+
+def evaluate(
+    inputs: EvalInputs, *, embed: EmbedFn | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Embed, fit, score and measure prepared inputs."""
+    from workbench.suggest.ranker import Ranker
+
+    profiles, rows, gold = inputs.profiles, inputs.rows, inputs.gold
+    train, test = inputs.train, inputs.test
+    codes = [p.code_id for p in profiles]
+
+    # embed every text once, up front, behind one progress bar
+    book = [t for p in profiles for _, t in p.positive_texts()] + [
+        t for p in profiles for t in p.negative_texts()
+    ]
+    wanted = list(dict.fromkeys([rows[i].text for i in train + test] + book))
+    embed_fn = embed or default_embed
+    t0 = time.perf_counter()
+    vectors = np.asarray(embed_fn(wanted, progress), dtype=np.float32)
+    memo = dict(zip(wanted, vectors, strict=True))
+    embed_seconds = time.perf_counter() - t0
+
+    def encode(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        if missing:
+            memo.update(zip(missing, np.asarray(embed_fn(missing, None)), strict=True))
+        return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, vectors.shape[1]))
+
+    t0 = time.perf_counter()
+    ranker = Ranker(profiles, encode)
+    ranker.fit([rows[i].text for i in train], [gold[i] for i in train])
+    fit_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    test_texts = [rows[i].text for i in test]
+    scores = ranker.score(test_texts)
+    predicted = ranker.predict(test_texts, scores=scores)
+    score_seconds = time.perf_counter() - t0
+
+    col = {c: j for j, c in enumerate(codes)}
+    truth = np.zeros((len(test), len(codes)), dtype=bool)
+    for r, i in enumerate(test):
+        truth[r, [col[c] for c in gold[i]]] = True
+    result = metrics(scores, predicted, truth, [p.name for p in profiles])
+    n_pos = np.zeros(len(codes), dtype=int)
+    for i in train:
+        for c in gold[i]:
+            n_pos[col[c]] += 1
+    for j, entry in enumerate(result["per_code"]):
+        entry["threshold"] = round(float(ranker.thresholds[j]), 3)
+        entry["n_train"] = int(n_pos[j])
+    per_code = result.pop("per_code")
+    if not train:
+        mode = "zero-shot"
+    else:
+        mode = "all-train" if inputs.train_per_code is None else "per-code"
+    result.update(
+        {
+            "n_test": len(test),
+            "n_train_used": len(train),
+            "n_codes": len(codes),
+            "seconds": round(time.perf_counter() - inputs.started, 2),
+            "mode": mode,
+            "train_per_code": inputs.train_per_code if inputs.has_split else None,
+            "seed": inputs.seed,
+            "embed_seconds": round(embed_seconds, 2),
+            "fit_seconds": round(fit_seconds, 2),
+            "score_seconds": round(score_seconds, 2),
+            "n_texts_embedded": len(wanted),
+            "per_code": per_code,
+        }
+    )
+    return result

@@ -1,0 +1,334 @@
+"""Rank codes for passages: zero-shot code profiles blended with a learner.
+
+How a passage gets a score for a code:
+1. Profile score (zero-shot, codebook only): cosine similarity of the passage's embedding to
+   the code's texts - the mean of the best few example quotes / aliases / definition, mixed
+   with the similarity to the definition itself, lowered when the passage is closer to the
+   code's exclude note or to a passage the researcher rejected for that code, and mixed with
+   the parent code's profile score.
+2. Learner score: kernel ridge over word n-grams, character n-grams and embeddings (see
+   `workbench.suggest.learner`), trained on the codebook's example quotes (so it works with
+   no coded data) plus every labelled passage: applied codes are positives, rejected codes and
+   codes a coded passage did not get are negatives.
+3. raw = learner + w_c * profile, where w_c shrinks as the code gets more positives: a code
+   with no examples relies on its definition, a code with many on what the researcher did.
+4. Calibration (see `workbench.suggest.calibration`): per-code Platt curves and thresholds
+   fitted on leave-one-out scores of the labelled passages (or of the codebook's examples
+   when there are fewer than `min_calibration_rows` labelled passages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.suggest.calibration import Decisions, Platt, choose_decisions, decide, fit_platt
+from workbench.suggest.learner import Features, Featurizer, RidgeFit, fit_kernel_ridge
+from workbench.suggest.profiles import CodeProfile
+
+Encode = Callable[[list[str]], np.ndarray]
+SCORE_CHUNK = 1024  # passages scored per block (kernel block: chunk x training rows)
+
+
+@dataclass(frozen=True)
+class RankerOptions:
+    top_examples: int = 3  # profile score: mean of this many best-matching code texts
+    definition_weight: float = 0.35  # ... mixed with the similarity to the definition
+    parent_weight: float = 0.25  # share of the parent's profile score in a child's
+    exclude_weight: float = 0.5  # penalty when closer to an exclude note / rejected passage
+    ridge_lambda: float = 3.0  # learner regularisation
+    char_weight: float = 1.0  # kernel weight of character n-grams (word n-grams: 1)
+    emb_weight: float = 1.0  # kernel weight (as a scale) of the sentence embedding
+    profile_weight: float = 0.5  # w_c for a code with no labelled positives
+    profile_halflife: float = 50.0  # w_c halves when a code has this many positives
+    platt_strength: float = 5.0  # pull of each code's calibration curve to the shared one
+    threshold_shrink: float = 25.0  # positives at which a code's own threshold counts half
+    min_calibration_rows: int = 30  # fewer labelled passages: calibrate on codebook examples
+    offset_prior_rows: float = 10.0  # coded passages at which a code's own base rate counts half
+    max_train_rows: int = 6000  # more labelled passages: a deterministic random subset
+
+
+@dataclass
+class _Trained:
+    texts: list[str]  # training rows: codebook rows first, then labelled passages
+    kinds: list[str]  # "definition" / "example" / "alias" / "exclude" / "passage"
+    targets: np.ndarray  # (n, n_codes) +1 / -1 / nan
+    featurizer: Featurizer
+    features: Features
+    ridge: RidgeFit
+    profile_w: np.ndarray  # (n_codes,)
+    platt: Platt
+    decisions: Decisions
+    n_labelled: int
+
+
+class Ranker:
+    def __init__(
+        self,
+        profiles: Sequence[CodeProfile],
+        encode: Encode,
+        options: RankerOptions | None = None,
+    ) -> None:
+        self.profiles = list(profiles)
+        self.encode = encode
+        self.options = options or RankerOptions()
+        self.codes: list[str] = [p.code_id for p in self.profiles]
+        index = {c: j for j, c in enumerate(self.codes)}
+        self._index = index
+        self._parent = np.array([index.get(p.parent_id or "", -1) for p in self.profiles])
+        self._ptexts: list[tuple[str, str, int]] = [
+            (kind, text, j)
+            for j, p in enumerate(self.profiles)
+            for kind, text in p.positive_texts()
+        ]
+        self._ntexts: list[tuple[str, int]] = [
+            (text, j) for j, p in enumerate(self.profiles) for text in p.negative_texts()
+        ]
+        vecs = self._encode([t for _, t, _ in self._ptexts] + [t for t, _ in self._ntexts])
+        self._pvecs = vecs[: len(self._ptexts)]
+        self._powner = np.array([j for _, _, j in self._ptexts], dtype=np.int64)
+        self._pdef = np.full(len(self.codes), -1)
+        for i, (kind, _, j) in enumerate(self._ptexts):
+            if kind == "definition":
+                self._pdef[j] = i
+        self._base_neg = (vecs[len(self._ptexts) :], np.array([j for _, j in self._ntexts]))
+        self._nvecs, self._nowner = self._base_neg
+        self._trained: _Trained | None = None
+
+    # --- encoding and the profile (zero-shot) score -----------------------------------------
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._dim()), dtype=np.float32)
+        vecs = np.asarray(self.encode(list(texts)), dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return vecs / np.where(norms > 0, norms, 1.0)
+
+    def _dim(self) -> int:
+        pvecs = getattr(self, "_pvecs", None)
+        return int(pvecs.shape[1]) if pvecs is not None and pvecs.size else 1
+
+    def _own_profile(self, vecs: np.ndarray, mask_self: np.ndarray | None = None) -> np.ndarray:
+        """(n, n_codes) similarity to each code's own texts (before parent and negatives)."""
+        o = self.options
+        sims = vecs @ self._pvecs.T if len(self._pvecs) else np.zeros((len(vecs), 0))
+        if mask_self is not None:  # codebook rows must not match themselves
+            rows = np.flatnonzero(mask_self >= 0)
+            sims[rows, mask_self[rows]] = -1.0
+        out = np.zeros((len(vecs), len(self.codes)))
+        for j in range(len(self.codes)):
+            cols = sims[:, self._powner == j]
+            if cols.shape[1] == 0:
+                continue
+            k = min(o.top_examples, cols.shape[1])
+            top = -np.sort(-cols, axis=1)[:, :k].mean(axis=1)
+            d = self._pdef[j]
+            out[:, j] = (1 - o.definition_weight) * top + o.definition_weight * sims[:, d]
+        return out
+
+    def _profile(
+        self, vecs: np.ndarray, mask_self: np.ndarray | None = None, rejections: bool = True
+    ) -> np.ndarray:
+        """Profile scores; `rejections=False` leaves out the penalty for rejected passages."""
+        o = self.options
+        nvecs, nowner = (self._nvecs, self._nowner) if rejections else self._base_neg
+        own = self._own_profile(vecs, mask_self)
+        z = own.copy()
+        has_parent = self._parent >= 0
+        if has_parent.any():
+            par = own[:, self._parent[has_parent]]
+            z[:, has_parent] = (1 - o.parent_weight) * own[:, has_parent] + o.parent_weight * par
+        if len(nvecs):
+            nsims = vecs @ nvecs.T
+            for j in np.unique(nowner):
+                worst = nsims[:, nowner == j].max(axis=1)
+                z[:, j] -= o.exclude_weight * np.maximum(0.0, worst - own[:, j])
+        return z
+
+    # --- learning ----------------------------------------------------------------------------
+
+    def _targets(self, positives: Sequence[set[str]], negatives: Sequence[set[str]]) -> np.ndarray:
+        n_codes = len(self.codes)
+        rows = []
+        for _, _, j in self._ptexts:  # a code's own text: positive for it, negative else
+            t = np.full(n_codes, -1.0)
+            t[j] = 1.0
+            rows.append(t)
+        for _, j in self._ntexts:  # an exclude note: negative for its code only
+            t = np.full(n_codes, np.nan)
+            t[j] = -1.0
+            rows.append(t)
+        for pos, neg in zip(positives, negatives, strict=True):
+            pos_idx = [self._index[c] for c in pos if c in self._index]
+            t = np.full(n_codes, -1.0 if pos_idx else np.nan)
+            t[pos_idx] = 1.0
+            t[[self._index[c] for c in neg if c in self._index and c not in pos]] = -1.0
+            rows.append(t)
+        return np.array(rows).reshape(len(rows), n_codes)
+
+    def fit(
+        self,
+        texts: list[str],
+        positives: list[set[str]],
+        negatives: list[set[str]] | None = None,
+    ) -> None:
+        """Learn from labelled passages (none: zero-shot from the codebook alone)."""
+        o = self.options
+        negatives = negatives if negatives is not None else [set() for _ in texts]
+        if not len(texts) == len(positives) == len(negatives):
+            raise ValueError("texts, positives and negatives must have the same length")
+        keep = [i for i in range(len(texts)) if texts[i].strip() and (positives[i] or negatives[i])]
+        if len(keep) > o.max_train_rows:
+            rng = np.random.default_rng(0)
+            keep = sorted(rng.choice(keep, size=o.max_train_rows, replace=False).tolist())
+        texts = [texts[i] for i in keep]
+        positives = [positives[i] for i in keep]
+        negatives = [negatives[i] for i in keep]
+        vecs = self._encode(texts)
+        # rejected passages join the exclude notes as negative texts of their codes
+        rej = [
+            (i, self._index[c]) for i, neg in enumerate(negatives) for c in neg if c in self._index
+        ]
+        base_vecs, base_owner = self._base_neg
+        self._nvecs = np.vstack([base_vecs, vecs[[i for i, _ in rej]]]) if rej else base_vecs
+        self._nowner = np.concatenate([base_owner, [j for _, j in rej]]).astype(np.int64)
+
+        n_book = len(self._ptexts) + len(self._ntexts)
+        all_texts = [t for _, t, _ in self._ptexts] + [t for t, _ in self._ntexts] + texts
+        kinds = [k for k, _, _ in self._ptexts] + ["exclude"] * len(self._ntexts)
+        kinds += ["passage"] * len(texts)
+        all_vecs = np.vstack([self._pvecs, self._base_neg[0], vecs]).astype(np.float32)
+        targets = self._targets(positives, negatives)
+        featurizer = Featurizer(o.char_weight, o.emb_weight)
+        feats = featurizer.fit_transform(all_texts, all_vecs)
+        ridge = fit_kernel_ridge(
+            featurizer.kernel(feats, feats), targets, o.ridge_lambda, self._offset(targets, n_book)
+        )
+
+        n_pos = (targets[n_book:] == 1).sum(axis=0)
+        profile_w = o.profile_weight * o.profile_halflife / (o.profile_halflife + n_pos)
+        labelled = np.flatnonzero(~np.isnan(targets[n_book:]).all(axis=1)) + n_book
+        full = [i for i in labelled if not np.isnan(targets[i]).any()]
+        if len(full) >= o.min_calibration_rows:
+            rows = np.array(labelled)
+            z = self._profile(all_vecs[rows], rejections=False)
+            t = targets[rows]
+        else:  # calibrate on the codebook's own texts, each scored without itself
+            rows = np.arange(len(self._ptexts))
+            z = self._profile(self._pvecs, mask_self=rows, rejections=False)
+            t = targets[rows].copy()
+            # a code's own text says little once left out, unless the code has 3+ texts
+            n_texts = np.bincount(self._powner, minlength=len(self.codes))
+            thin = n_texts[self._powner] < 3
+            t[np.flatnonzero(thin), self._powner[thin]] = np.nan
+        raw = ridge.loo[rows] + profile_w * z
+        known = ~np.isnan(t)
+        platt = fit_platt(raw, t == 1, known, o.platt_strength)
+        full_mask = known.all(axis=1)
+        decisions = choose_decisions(platt(raw[full_mask]), t[full_mask] == 1, o.threshold_shrink)
+        self._trained = _Trained(
+            texts=all_texts,
+            kinds=kinds,
+            targets=targets,
+            featurizer=featurizer,
+            features=feats,
+            ridge=ridge,
+            profile_w=profile_w,
+            platt=platt,
+            decisions=decisions,
+            n_labelled=len(texts),
+        )
+
+    def _offset(self, targets: np.ndarray, n_book: int) -> np.ndarray:
+        """Each code's score for a passage unlike any training row: its share among the coded
+        passages, shrunk to one value shared by all codes (how many examples the codebook
+        happens to give a code says nothing about how often it applies)."""
+        shared = float(np.nanmean(targets[: len(self._ptexts)])) if n_book else -1.0
+        passages = targets[n_book:]
+        known = ~np.isnan(passages)
+        total = np.where(known, passages, 0.0).sum(axis=0)
+        m = self.options.offset_prior_rows
+        return (total + m * shared) / (known.sum(axis=0) + m)
+
+    # --- scoring -----------------------------------------------------------------------------
+
+    def _parts(
+        self, texts: list[str], vecs: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(kernel to training rows, learner score, profile score) for new passages."""
+        tr = self._require()
+        vecs = self._encode(texts) if vecs is None else vecs
+        kern = tr.featurizer.kernel(tr.featurizer.transform(texts, vecs), tr.features)
+        learner = kern @ tr.ridge.dual + tr.ridge.offset
+        return kern, learner, self._profile(vecs)
+
+    def _require(self) -> _Trained:
+        if self._trained is None:  # not fitted yet: zero-shot, from the codebook alone
+            self.fit([], [])
+        assert self._trained is not None
+        return self._trained
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """(n_codes,) per-code decision thresholds on the score, calibrated by fit()."""
+        return self._require().decisions.thresholds
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), len(codes)) calibrated scores in [0, 1]."""
+        if not texts:
+            return np.zeros((0, len(self.codes)))
+        tr = self._require()
+        texts = list(texts)
+        out = np.zeros((len(texts), len(self.codes)))
+        for lo in range(0, len(texts), SCORE_CHUNK):  # bounded memory for the kernel rows
+            _, learner, profile = self._parts(texts[lo : lo + SCORE_CHUNK])
+            out[lo : lo + SCORE_CHUNK] = tr.platt(learner + tr.profile_w * profile)
+        return out
+
+    def predict(self, texts: list[str], scores: np.ndarray | None = None) -> np.ndarray:
+        """(len(texts), len(codes)) booleans: the codes the ranker would apply."""
+        tr = self._require()
+        probs = self.score(texts) if scores is None else scores
+        return decide(probs, self.thresholds, tr.decisions.force_top1)
+
+    @property
+    def force_top1(self) -> bool:
+        return self._require().decisions.force_top1
+
+    # --- explanations ------------------------------------------------------------------------
+
+    def explain(self, text: str, code_id: str) -> str:
+        """A short reason: the nearest coded passage or codebook text, or the parent code."""
+        tr = self._require()
+        j = self._index[code_id]
+        vec = self._encode([text])[0]
+        kern, _, _ = self._parts([text], vec[None, :])
+        own = self._own_profile(vec[None, :])[0]
+        parent = self._parent[j]
+        prefix = ""
+        target = j
+        if parent >= 0 and own[parent] > own[j]:
+            prefix = f'parent "{self.profiles[parent].name}": '
+            target = parent
+        contrib = kern[0] * tr.ridge.dual[:, j]
+        passages = [
+            i
+            for i, k in enumerate(tr.kinds)
+            if k == "passage" and tr.targets[i, j] == 1 and contrib[i] > 0
+        ]
+        if passages and not prefix:
+            best = max(passages, key=lambda i: contrib[i])
+            return f'like coded passage "{_short(tr.texts[best])}"'
+        cols = np.flatnonzero(self._powner == target)
+        best = int(cols[np.argmax(self._pvecs[cols] @ vec)])
+        kind, ptext, _ = self._ptexts[best]
+        if kind == "definition":
+            return prefix + f'fits the definition: "{_short(ptext)}"'
+        return prefix + f'like {kind} "{_short(ptext)}"'
+
+
+def _short(text: str, n: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
