@@ -163,3 +163,56 @@ def list_codings_of(path: Path, coder: str):  # type: ignore[no-untyped-def]
         out = list_codings(conn, coder=coder)
     proj.close()
     return out
+
+
+@pytest.mark.model
+async def test_accept_and_reject_with_the_real_engine(project: Path) -> None:
+    """The panel on the real engine (workbench.suggest.tui_engine and the bundled model)."""
+    from workbench.suggest.engine import SuggestionEngine
+
+    probe = SuggestionEngine(project, "tester")
+    proj = open_project(project)
+    with proj.read() as conn:
+        doc_id = conn.execute(
+            select(s.documents.c.id).where(s.documents.c.name == "staff_s1")
+        ).scalar_one()
+        turns = conn.execute(
+            select(s.segments.c.id)
+            .where((s.segments.c.document_id == doc_id) & s.segments.c.parent_id.is_(None))
+            .order_by(s.segments.c.idx)
+        ).all()
+    proj.close()
+    offered = [len(probe.for_segment(t[0])) for t in turns]
+    probe.close()
+    target = next((i for i, n in enumerate(offered) if n >= 2), None)
+    assert target is not None, f"no turn of staff_s1 gets two suggestions: {offered}"
+
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press(*(["j"] * target), "t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        seg = screen.doc.turns[target].seg
+        panel = screen.query_one("#suggestions")
+        first, second = panel.items[0], panel.items[1]
+        assert first.segment_id == seg.id and first.score >= second.score
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        engine = app.get_engine()
+        after = {x.code_id for x in engine.for_segment(seg.id, top_k=10, min_score=0.0)}
+    assert {first.code_id, second.code_id}.isdisjoint(after)
+    mine = list_codings_of(project, "tester")
+    assert [(c.start, c.end, c.code_id, c.origin) for c in mine] == [
+        (seg.start, seg.end, first.code_id, "suggested")
+    ]
+    assert feedback(project) == [
+        (seg.id, first.code_id, "accepted", "tester"),
+        (seg.id, second.code_id, "rejected", "tester"),
+    ]
+    assert app.errors == []

@@ -95,7 +95,12 @@ class CachedEncoder:
 
     def _store(self, texts: Sequence[str], vecs: np.ndarray) -> None:
         rows = [
-            {"model_id": self.model_id, "text_hash": text_hash(t), "dim": self.dim, "vector": to_blob(v)}
+            {
+                "model_id": self.model_id,
+                "text_hash": text_hash(t),
+                "dim": self.dim,
+                "vector": to_blob(v),
+            }
             for t, v in zip(texts, vecs, strict=True)
         ]
         stmt = sqlite_insert(s.embeddings).on_conflict_do_nothing()

@@ -13,11 +13,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from workbench.store import schema as s
 
-MIN_SENTENCES = 2  # a unit with this many sentence children is also scored per sentence
+MIN_SENTENCES = 2
+MIN_WORDS = 6  # shorter units are not offered in corpus-wide suggestions
+INTERVIEWER_LABELS = frozenset(
+    {"interviewer", "int", "i", "moderator", "facilitator", "researcher"}
+)  # a unit with this many sentence children is also scored per sentence
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,15 @@ class Unit:
     end: int
     text: str
     pieces: tuple[str, ...]  # the unit's text first, then its sentences when it is long
+    speaker: str | None = None
+
+    @property
+    def worth_suggesting(self) -> bool:
+        """Corpus-wide suggestions skip the interviewer's prompts and back-channel turns
+        ("Mm-hm.", "Right."): researchers code what participants say."""
+        if len(self.text.split()) < MIN_WORDS:
+            return False
+        return (self.speaker or "").strip().casefold().rstrip(".") not in INTERVIEWER_LABELS
 
 
 @dataclass
@@ -58,7 +71,14 @@ def load_units(
     A segment id of a sentence gives that sentence as a unit of its own."""
     seg, doc = s.segments, s.documents
     q = select(
-        seg.c.id, seg.c.document_id, doc.c.name, seg.c.idx, seg.c.start, seg.c.end, seg.c.parent_id
+        seg.c.id,
+        seg.c.document_id,
+        doc.c.name,
+        seg.c.idx,
+        seg.c.start,
+        seg.c.end,
+        seg.c.parent_id,
+        seg.c.speaker,
     ).join(doc, doc.c.id == seg.c.document_id)
     wanted: set[int] | None = None
     if segment_ids is not None:
@@ -86,7 +106,9 @@ def load_units(
             continue
         kids = children.get(r.id, []) if is_outer else []
         pieces = (text, *kids) if len(kids) >= MIN_SENTENCES else (text,)
-        out.append(Unit(r.id, r.document_id, r.name, r.idx, r.start, r.end, text, pieces))
+        out.append(
+            Unit(r.id, r.document_id, r.name, r.idx, r.start, r.end, text, pieces, r.speaker)
+        )
     return out
 
 
@@ -162,3 +184,25 @@ def decided(
         for sid, code in conn.execute(q):
             out[sid].add(code)
     return out
+
+
+def store_signature(conn: Connection) -> tuple[object, ...]:
+    """Changes whenever what the learner learns from changes: codings, suggestion decisions
+    and the codebook's codes (names, notes, examples, hierarchy)."""
+    c, f, k = s.codings, s.suggestion_feedback, s.codes
+    codings = conn.execute(select(func.count(), func.max(c.c.id))).one()
+    feedback = conn.execute(select(func.count(), func.max(f.c.id))).one()
+    codes = conn.execute(
+        select(
+            k.c.id,
+            k.c.parent_id,
+            k.c.name,
+            k.c.description,
+            k.c.include,
+            k.c.exclude,
+            k.c.examples,
+            k.c.aliases,
+            k.c.position,
+        ).order_by(k.c.id)
+    ).all()
+    return (tuple(codings), tuple(feedback), hash(tuple(tuple(r) for r in codes)))

@@ -9,22 +9,13 @@ torch / sentence-transformers never load at start-up.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from workbench.errors import WorkbenchError
+from workbench.suggest.suggestion import Suggestion
 
-
-@dataclass(frozen=True)
-class Suggestion:
-    segment_id: int
-    document: str
-    start: int
-    end: int
-    code_id: str
-    score: float
-    reason: str
+__all__ = ["EngineFactory", "Suggestion", "SuggestionEngine", "load_engine"]
 
 
 class SuggestionEngine(Protocol):
@@ -47,9 +38,9 @@ EngineFactory = Callable[[Path, str], SuggestionEngine]
 def load_engine(project_path: Path, coder: str) -> SuggestionEngine:
     """The engine for a project. Call from a thread worker: this may import torch."""
     try:
-        from workbench.suggest import tui_engine  # type: ignore[attr-defined]
+        from workbench.suggest import tui_engine
     except ImportError as exc:
         raise WorkbenchError(
             "code suggestions are not available in this build (workbench.suggest.tui_engine)"
         ) from exc
-    return tui_engine(project_path, coder)  # type: ignore[no-any-return]
+    return tui_engine(project_path, coder)

@@ -19,6 +19,7 @@ class SuggestionPanel(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.items: list[Suggestion] = []
         self.segment_id: int | None = None
+        self.warmed = False  # the learner's texts are embedded (once per app run)
 
     def compose(self) -> ComposeResult:
         yield Label("Suggestions  (y accept · n reject)", classes="panel-title")
@@ -40,7 +41,20 @@ class SuggestionPanel(Vertical):
         worker = get_current_worker()
         app = self.app
         try:
-            items = app.get_engine().for_segment(segment_id)  # type: ignore[attr-defined]
+            engine = app.get_engine()  # type: ignore[attr-defined]
+            warm_up = getattr(engine, "warm_up", None)
+            if warm_up is not None and not self.warmed:
+
+                def progress(done: int, total: int) -> None:
+                    if total and done < total:
+                        app.call_from_thread(
+                            self.status, f"learning the codebook and codings… {done}/{total}"
+                        )
+
+                if not warm_up(progress, lambda: worker.is_cancelled):
+                    return
+                self.warmed = True
+            items = engine.for_segment(segment_id)
         except Exception as exc:
             app.call_from_thread(self.status, f"unavailable: {exc}")
             return
