@@ -76,9 +76,14 @@ def _record(rnd: Round, plan: EntryBook, skip: set[SourceKey]) -> None:
         rnd.conflicts.append(rnd.ix.conflict("duplicate", msg, [b, cand.g.rep, other]))
 
 
-def _finish(ix: SourceIndex, plan: EntryBook) -> list[Decision]:
-    """Codes no entry mentions stay as they are: a `new` entry and decision for each."""
+def _finish(ix: SourceIndex, plan: EntryBook, conflicts: list[Conflict]) -> list[Decision]:
+    """Codes no entry mentions stay as they are: a `new` entry and decision for each (its
+    rule names the conflict it takes part in, e.g. the code another book split)."""
     covered = {k for e in plan.entries for k in e.keys()}
+    involved: dict[SourceKey, str] = {}
+    for c in conflicts:
+        for k in c.keys:
+            involved.setdefault(k, c.kind)
     decisions = []
     n = len(ix.labels)
     for book in range(n):
@@ -86,7 +91,10 @@ def _finish(ix: SourceIndex, plan: EntryBook) -> list[Decision]:
             if key in covered:
                 continue
             others = "the other book" if n == 2 else "any other book"
-            rule = f"only in {ix.label(key)}: no match in {others}"
+            if key in involved:
+                rule = f"only in {ix.label(key)}; see the {involved[key]} conflict"
+            else:
+                rule = f"only in {ix.label(key)}: no match in {others}"
             plan.entries.append(PlanEntry("keep-separate", "new", [PlanCode(key)], rule=rule))
             decisions.append(ix.decision("new", "keep-separate", [key], rule))
     return decisions
@@ -152,7 +160,7 @@ def merge_codebooks(
         _record(rnd, plan, split)
         decisions += rnd.decisions
         conflicts += rnd.conflicts
-    decisions += _finish(ix, plan)
+    decisions += _finish(ix, plan, conflicts)
     entries = sort_entries(ix, plan.entries)
     return result_from_entries(ix, entries, decisions, conflicts, opt, meaning_note(embed, opt))
 
