@@ -218,3 +218,16 @@ def test_codes_with_only_a_definition_still_rank_and_scores_rise_with_fit() -> N
     assert list(scores.argmax(axis=1)) == [0, 1]
     assert scores[0, 0] > 0.5 > scores[0, 2]
     assert (ranker._require().platt.a > 0).all()
+
+
+def test_a_code_never_contrasted_with_another_is_not_scored_as_certain() -> None:
+    """One code and nothing coded: no negatives to learn from, so no score near 1."""
+    cb = parse_codebook(
+        "codebook: One\ncodes:\n"
+        "  - name: Multiple systems\n    description: Several apps and portals that differ.\n"
+    )
+    ranker = Ranker(profiles_from_codebook(cb), words)
+    scores = ranker.score(["so many apps and portals that differ", "the weather was nice"])
+    assert scores[0, 0] > scores[1, 0]
+    assert scores.max() < 0.95
+    assert ranker.thresholds[0] == 0.5

@@ -272,8 +272,10 @@ class Ranker:
 
     @property
     def thresholds(self) -> np.ndarray:
-        """(n_codes,) per-code decision thresholds on the score, calibrated by fit()."""
-        return self._require().decisions.thresholds
+        """(n_codes,) per-code decision thresholds on the score, calibrated by fit() (0.5
+        for a code never contrasted with anything, whose score is a plain similarity)."""
+        tr = self._require()
+        return np.where(self._no_negatives(tr), 0.5, tr.decisions.thresholds)
 
     def score(self, texts: list[str]) -> np.ndarray:
         """(len(texts), len(codes)) calibrated scores in [0, 1]."""
@@ -282,10 +284,20 @@ class Ranker:
         tr = self._require()
         texts = list(texts)
         out = np.zeros((len(texts), len(self.codes)))
+        blind = self._no_negatives(tr)
         for lo in range(0, len(texts), SCORE_CHUNK):  # bounded memory for the kernel rows
             _, learner, profile = self._parts(texts[lo : lo + SCORE_CHUNK])
-            out[lo : lo + SCORE_CHUNK] = tr.platt(learner + tr.profile_w * profile)
+            block = tr.platt(learner + tr.profile_w * profile)
+            # a code never contrasted with anything (a one-code codebook, say) would score
+            # near 1 everywhere: show its plain similarity to the codebook's texts instead
+            block[:, blind] = np.clip(profile[:, blind], 0.0, 1.0)
+            out[lo : lo + SCORE_CHUNK] = block
         return out
+
+    @staticmethod
+    def _no_negatives(tr: _Trained) -> np.ndarray:
+        """(n_codes,) True for codes with no negative training row at all."""
+        return ~(tr.targets == -1).any(axis=0)
 
     def predict(self, texts: list[str], scores: np.ndarray | None = None) -> np.ndarray:
         """(len(texts), len(codes)) booleans: the codes the ranker would apply."""
