@@ -60,7 +60,7 @@ def open_merge(app) -> None:  # type: ignore[no-untyped-def]
                 Field(
                     "paths",
                     "Codebook files, the base book first (quote paths that contain spaces)",
-                    placeholder="codebooks/team/coder-a.yaml codebooks/team/coder-b.yaml",
+                    placeholder="e.g. codebooks/team/coder-a.yaml codebooks/team/coder-b.yaml",
                 )
             ],
             [Check("meaning", "Match by meaning too (loads the embedding model)", True)],
