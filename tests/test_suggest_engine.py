@@ -397,3 +397,16 @@ def test_model_cli_json_offline(prepared: Path, tmp_path: Path) -> None:
     with proj.read() as conn:
         assert conn.execute(select(func.count()).select_from(s.codings)).scalar_one() == 0
     proj.close()
+
+
+def test_near_duplicate_spans_become_one_training_row() -> None:
+    from workbench.suggest.corpus import merge_near_duplicates
+
+    spans = {
+        (1, 100, 200): {"a"},  # coder 1
+        (1, 105, 200): {"b"},  # coder 2, nearly the same passage
+        (1, 120, 140): {"c"},  # one sentence inside it: its own row
+        (2, 100, 200): {"d"},  # another document
+    }
+    merged = merge_near_duplicates(spans)
+    assert merged == {(1, 100, 200): {"a", "b"}, (1, 120, 140): {"c"}, (2, 100, 200): {"d"}}

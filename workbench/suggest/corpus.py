@@ -18,7 +18,8 @@ from sqlalchemy import Connection, func, select
 from workbench.store import schema as s
 
 MIN_SENTENCES = 2
-MIN_WORDS = 6  # shorter units are not offered in corpus-wide suggestions
+MIN_WORDS = 6
+NEAR_DUPLICATE = 0.8  # overlap share at which two coded spans count as one passage  # shorter units are not offered in corpus-wide suggestions
 INTERVIEWER_LABELS = frozenset(
     {"interviewer", "int", "i", "moderator", "facilitator", "researcher"}
 )  # a unit with this many sentence children is also scored per sentence
@@ -112,14 +113,39 @@ def load_units(
     return out
 
 
+def merge_near_duplicates(
+    spans: dict[tuple[int, int, int], set[str]], share: float = NEAR_DUPLICATE
+) -> dict[tuple[int, int, int], set[str]]:
+    """One training row per passage: spans of one document that overlap by at least `share`
+    of the longer one (the same passage coded by several coders, with slightly different
+    boundaries; not a sentence inside a turn) become one row (the longer span) with the union
+    of their codes. Otherwise
+    a passage counted twice makes the held-out scores, and so the calibration, overconfident."""
+    out: dict[tuple[int, int, int], set[str]] = {}
+    ordered = sorted(spans, key=lambda k: (k[0], -(k[2] - k[1]), k[1]))  # longest first
+    kept: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for key in ordered:
+        doc, start, end = key
+        for other in kept[doc]:
+            overlap = min(end, other[2]) - max(start, other[1])
+            if overlap >= share * max(1, other[2] - other[1]):  # `other` is the longer one
+                out[other] |= spans[key]
+                break
+        else:
+            kept[doc].append(key)
+            out[key] = set(spans[key])
+    return out
+
+
 def training_data(conn: Connection) -> TrainingData:
     """Every coded span (all coders, manual, imported and accepted suggestions) with its codes
     as positives; every segment with a rejected suggestion, with the rejected codes as
     negatives (and the codes coded on exactly that span as positives)."""
     c = s.codings
-    spans: dict[tuple[int, int, int], set[str]] = defaultdict(set)
+    raw: dict[tuple[int, int, int], set[str]] = defaultdict(set)
     for r in conn.execute(select(c.c.document_id, c.c.start, c.c.end, c.c.code_id)):
-        spans[(r.document_id, r.start, r.end)].add(r.code_id)
+        raw[(r.document_id, r.start, r.end)].add(r.code_id)
+    spans = merge_near_duplicates(raw)
     f, seg = s.suggestion_feedback, s.segments
     rejected: dict[tuple[int, int, int], set[str]] = defaultdict(set)
     q = (
