@@ -140,3 +140,38 @@ def test_agreement_bad_input(cli, project_file: Path) -> None:
     assert r.code == 2 and "two coders" in r.err
     r = cli("agreement", "--coder", "ann", "--coder", "zoe", "--project", project_file)
     assert r.code == 2 and "zoe" in r.err
+
+
+def test_disagreement_csv_says_which_are_settled(cli, project_file: Path, tmp_path: Path) -> None:
+    from workbench.services.resolve import resolve
+    from workbench.store.db import open_project
+
+    _setup(cli, project_file)
+    out = tmp_path / "dis.csv"
+    args = ("agreement", "--coder", "ann", "--coder", "ben", "--disagreements", out)
+    assert cli(*args, "--project", project_file).code == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        before = list(csv.DictReader(fh))
+    assert before and all(r["settled"] == "" for r in before)
+    first = before[0]
+    proj = open_project(project_file)
+    try:
+        with proj.begin() as conn:
+            resolve(
+                conn,
+                first["document"],
+                int(first["segment"]),
+                first["code"],
+                "ann",
+                "ben",
+                "keep_a",
+                "carol",
+            )
+    finally:
+        proj.close()
+    assert cli(*args, "--project", project_file).code == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        after = list(csv.DictReader(fh))
+    assert len(after) == len(before)
+    assert after[0]["settled"] == "kept ann · by carol"
+    assert all(r["settled"] == "" for r in after[1:])

@@ -28,6 +28,7 @@ DISAGREEMENT_COLUMNS = (
     "applied_by",
     "missing_from",
     "text",
+    "settled",
 )
 
 
@@ -70,8 +71,16 @@ def agreement(
         with proj.read() as conn:
             result = compute_agreement(conn, coder[0], coder[1], unit=unit, codes=code)
             texts = {}
+            settled: dict[tuple[int, int, str], str] = {}
             if disagreements is not None:
                 from workbench.services.documents import document_text
+                from workbench.services.resolve import list_resolutions
+
+                code_names = {c.code_id: c.code for c in result.per_code}
+                settled = {
+                    (r.document_id, r.segment, code_names.get(r.code_id, "")): r.describe()
+                    for r in list_resolutions(conn, *result.coders)
+                }
 
                 texts = {
                     u.document_id: document_text(conn, u.document_id)
@@ -94,6 +103,7 @@ def agreement(
                 who,
                 b if who == a else a,
                 texts[u.document_id][u.start : u.end],
+                settled.get((u.document_id, u.segment, code_name), ""),
             ]
             for u, code_name, who in result.disagreements
         ]
