@@ -216,3 +216,37 @@ async def test_accept_and_reject_with_the_real_engine(project: Path) -> None:
         (seg.id, second.code_id, "rejected", "tester"),
     ]
     assert app.errors == []
+
+
+@pytest.mark.model
+async def test_review_mode_with_the_real_engine(project: Path) -> None:
+    """Review mode on the real engine: prepare embeds the corpus, then y / n decide the
+    streamed suggestions and the store records both."""
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        first = app.screen.current
+        assert first is not None and 0.0 <= first.score <= 1.0 and first.reason
+        await pilot.press("y")
+        await pilot.pause()
+        second = app.screen.current
+        assert second is not None and (second.segment_id, second.code_id) != (
+            first.segment_id,
+            first.code_id,
+        )
+        await pilot.press("n")
+        await pilot.pause()
+    mine = list_codings_of(project, "tester")
+    assert [(c.start, c.end, c.code_id, c.origin) for c in mine] == [
+        (first.start, first.end, first.code_id, "suggested")
+    ]
+    assert feedback(project) == [
+        (first.segment_id, first.code_id, "accepted", "tester"),
+        (second.segment_id, second.code_id, "rejected", "tester"),
+    ]
+    assert app.errors == []
