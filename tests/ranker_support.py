@@ -1,9 +1,10 @@
-"""Shared by the ranker and eval tests: a small codebook and a fake, deterministic embedding."""
+"""Shared by the suggestion tests: a small codebook and fake, deterministic embeddings."""
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -41,3 +42,29 @@ def words(texts: list[str]) -> np.ndarray:
             out[i, zlib.crc32(w.encode()) % DIM] += 1.0
         out[i] /= max(float(np.linalg.norm(out[i])), 1e-9)
     return out
+
+
+class WordsEmbedder:
+    """Stand-in for the model behind the engine's interface: a hashed bag of words,
+    L2-normalised (texts sharing words are close). Records every text it is given."""
+
+    def __init__(self, model_id: str = "words@1", dim: int = 64) -> None:
+        self.model_id = model_id
+        self.dim = dim
+        self.seen: list[str] = []
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        self.seen.extend(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"[a-z0-9]+", t.lower()):
+                out[i, zlib.crc32(w.encode()) % self.dim] += 1.0
+            out[i] /= max(float(np.linalg.norm(out[i])), 1e-9)
+        if progress:
+            progress(len(texts), len(texts))
+        return out

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import zlib
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
+from ranker_support import WordsEmbedder
 from sqlalchemy import func, select
 from tui_project import build_project
 
@@ -21,33 +18,6 @@ from workbench.suggest.similar import similar_passages
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.coding import CodingScreen
 from workbench.tui.screens.search import SearchScreen
-
-DIM = 128
-
-
-class WordsEmbedder:
-    """Hashed bag of lower-cased words: texts sharing words are close."""
-
-    model_id = "test-words"
-    dim = DIM
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def encode(
-        self,
-        texts: Sequence[str],
-        batch_size: int = 64,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> np.ndarray:
-        self.calls += 1
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"[a-z]+", text.lower()):
-                if len(word) > 3:
-                    out[i, zlib.crc32(word.encode()) % DIM] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
 
 
 @pytest.fixture

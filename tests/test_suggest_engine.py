@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ranker_support import WordsEmbedder
 from sqlalchemy import func, select
 
 from workbench.codebook.yaml_io import load_codebook
@@ -31,34 +30,8 @@ from workbench.suggest.engine import SuggestionEngine
 from workbench.suggest.suggestion import Suggestion
 
 FIX = Path(__file__).parent / "fixtures" / "suggest"
+DIM = WordsEmbedder().dim
 REPO = Path(__file__).resolve().parents[1]
-DIM = 64
-
-
-class WordsEmbedder:
-    """Deterministic stand-in for the model: a hashed bag of words, L2-normalised. Records
-    every text it is given."""
-
-    def __init__(self, model_id: str = "words@1") -> None:
-        self.model_id = model_id
-        self.dim = DIM
-        self.seen: list[str] = []
-
-    def encode(
-        self,
-        texts: Sequence[str],
-        batch_size: int = 64,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> np.ndarray:
-        self.seen.extend(texts)
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in re.findall(r"[a-z0-9]+", t.lower()):
-                out[i, zlib.crc32(w.encode()) % DIM] += 1.0
-            out[i] /= max(float(np.linalg.norm(out[i])), 1e-9)
-        if progress:
-            progress(len(texts), len(texts))
-        return out
 
 
 def make_project(path: Path) -> Path:

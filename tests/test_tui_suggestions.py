@@ -207,15 +207,21 @@ async def test_accept_and_reject_with_the_real_engine(project: Path) -> None:
         engine = app.get_engine()
         after = {x.code_id for x in engine.for_segment(seg.id, top_k=10, min_score=0.0)}
     assert {first.code_id, second.code_id}.isdisjoint(after)
+    assert_accepted_then_rejected(project, first, second)
+    assert app.errors == []
+
+
+def assert_accepted_then_rejected(project: Path, accepted, rejected) -> None:  # type: ignore[no-untyped-def]
+    """The store holds exactly: the accepted suggestion as tester's coding (origin suggested)
+    and both decisions, in order."""
     mine = list_codings_of(project, "tester")
     assert [(c.start, c.end, c.code_id, c.origin) for c in mine] == [
-        (seg.start, seg.end, first.code_id, "suggested")
+        (accepted.start, accepted.end, accepted.code_id, "suggested")
     ]
     assert feedback(project) == [
-        (seg.id, first.code_id, "accepted", "tester"),
-        (seg.id, second.code_id, "rejected", "tester"),
+        (accepted.segment_id, accepted.code_id, "accepted", "tester"),
+        (rejected.segment_id, rejected.code_id, "rejected", "tester"),
     ]
-    assert app.errors == []
 
 
 @pytest.mark.model
@@ -241,12 +247,5 @@ async def test_review_mode_with_the_real_engine(project: Path) -> None:
         )
         await pilot.press("n")
         await pilot.pause()
-    mine = list_codings_of(project, "tester")
-    assert [(c.start, c.end, c.code_id, c.origin) for c in mine] == [
-        (first.start, first.end, first.code_id, "suggested")
-    ]
-    assert feedback(project) == [
-        (first.segment_id, first.code_id, "accepted", "tester"),
-        (second.segment_id, second.code_id, "rejected", "tester"),
-    ]
+    assert_accepted_then_rejected(project, first, second)
     assert app.errors == []
