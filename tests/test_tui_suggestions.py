@@ -33,6 +33,7 @@ class ScriptedEngine:
         proj.close()
         self.learned: list[tuple[str, bool]] = []
         self.prepared = 0
+        self.orders: list[str] = []
 
     def _make(self, turn, code_id: str, score: float) -> Suggestion:  # type: ignore[no-untyped-def]
         return Suggestion(turn[0], "staff_s1", turn[1], turn[2], code_id, score, "similar to x")
@@ -48,8 +49,10 @@ class ScriptedEngine:
         turn = next(t for t in self.turns if t[0] == segment_id)
         return [self._make(turn, "covid-19", 0.8), self._make(turn, "hidden-work", 0.6)]
 
-    def queue(self, coder: str) -> Iterator[Suggestion]:
-        for turn in self.turns[:3]:
+    def queue(self, coder: str, order: str = "confident") -> Iterator[Suggestion]:
+        self.orders.append(order)
+        turns = self.turns[:3] if order == "confident" else self.turns[:3][::-1]
+        for turn in turns:
             yield self._make(turn, "covid-19", 0.7)
 
     def learn(self, suggestion: Suggestion, accepted: bool, coder: str) -> None:
@@ -136,6 +139,25 @@ async def test_review_mode_accept_reject_skip(project: Path) -> None:
     assert list_codings_of(project, "tester")[0].start == first.start
     decided = [(f[0], f[2]) for f in feedback(project)]
     assert decided == [(engine.turns[0][0], "accepted"), (engine.turns[2][0], "rejected")]
+
+
+async def test_review_order_switches_to_most_uncertain_first(project: Path) -> None:
+    app, made = make_app(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        engine = made[0]
+        assert app.screen.current.segment_id == engine.turns[0][0]
+        await pilot.press("o")
+        await pilot.pause()
+        assert engine.orders == ["confident", "uncertain"]
+        assert app.screen.current.segment_id == engine.turns[2][0]
+        await pilot.press("o")
+        await pilot.pause()
+        assert engine.orders[-1] == "confident"
+    assert app.errors == []
 
 
 async def test_missing_engine_is_a_message_not_a_crash(project: Path) -> None:

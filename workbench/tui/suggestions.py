@@ -25,8 +25,9 @@ class SuggestionEngine(Protocol):
     def for_segment(self, segment_id: int, top_k: int = 5) -> list[Suggestion]:
         """Best suggestions for one segment, best first."""
 
-    def queue(self, coder: str) -> Iterator[Suggestion]:
-        """Corpus-wide suggestions for review, best first, skipping decided ones."""
+    def queue(self, coder: str, order: str = "confident") -> Iterator[Suggestion]:
+        """Corpus-wide suggestions for review, skipping decided ones: most confident first,
+        or (order="uncertain") closest to each code's threshold first."""
 
     def learn(self, suggestion: Suggestion, accepted: bool, coder: str) -> None:
         """Update the learner after a decision (the TUI has already saved it)."""

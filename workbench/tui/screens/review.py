@@ -2,7 +2,8 @@
 
 The engine loads and embeds the corpus in a thread worker (progress bar, `c` cancels); the
 UI stays responsive. y accepts (codes the passage and records the decision), n rejects,
-space skips."""
+space skips, o switches between most confident first and most uncertain first (the
+suggestions the learner gains most from)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class ReviewScreen(Screen[None]):
         Binding("y", "decide(True)", "Accept"),
         Binding("n", "decide(False)", "Reject"),
         Binding("space", "skip", "Skip"),
+        Binding("o", "toggle_order", "Confident/uncertain first"),
         Binding("c", "cancel", "Cancel embedding"),
         Binding("escape", "back", "Back"),
     ]
@@ -37,6 +39,7 @@ class ReviewScreen(Screen[None]):
         self.current: Suggestion | None = None
         self.queue: Iterator[Suggestion] | None = None
         self.reviewed = 0
+        self.order = "confident"  # or "uncertain": closest to the code's threshold first
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -64,7 +67,7 @@ class ReviewScreen(Screen[None]):
             engine.prepare(progress, lambda: worker.is_cancelled)
             if worker.is_cancelled:
                 return
-            self.queue = engine.queue(app.coder)  # type: ignore[attr-defined]
+            self.queue = self.make_queue(engine)
         except Exception as exc:
             app.call_from_thread(self.status, f"suggestions unavailable: {exc}")
             return
@@ -106,6 +109,29 @@ class ReviewScreen(Screen[None]):
             return
         self.app.decide(self.current, accepted)  # type: ignore[attr-defined]
         self.reviewed += 1
+        self.advance()
+
+    def make_queue(self, engine) -> Iterator[Suggestion]:  # type: ignore[no-untyped-def]
+        coder = self.app.coder  # type: ignore[attr-defined]
+        if self.order == "confident":
+            return engine.queue(coder)  # type: ignore[no-any-return]
+        return engine.queue(coder, order=self.order)  # type: ignore[no-any-return]
+
+    def action_toggle_order(self) -> None:
+        """Restart the queue in the other order (decided suggestions stay out of it)."""
+        self.order = "uncertain" if self.order == "confident" else "confident"
+        self.notify(
+            "most uncertain first: the answers that teach the learner most"
+            if self.order == "uncertain"
+            else "most confident first"
+        )
+        if self.queue is None:  # still preparing: the new order applies when it is ready
+            return
+        try:
+            self.queue = self.make_queue(self.app.get_engine())  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.status(f"suggestions unavailable: {exc}")
+            return
         self.advance()
 
     def action_skip(self) -> None:
