@@ -1,7 +1,7 @@
 """Editing the codebook in the store: add, rename, move, edit, merge and delete codes.
 
 Shared by the TUI's codebook panel and any CLI command; every function runs inside the
-caller's transaction (`project.begin()`) and raises WorkbenchError for bad requests.
+caller's transaction (`project.begin()`) and raises WorkbenchError for bad input.
 """
 
 from __future__ import annotations
