@@ -180,7 +180,7 @@ def test_top_coders_leave_out_the_consensus_layer(project: Project) -> None:
         assert top_coders(conn, 5) == ["coder-b", "coder-a", "alice"]
 
 
-def test_v1_project_is_migrated_to_v2(tmp_path: Path) -> None:
+def test_v1_project_is_migrated_to_the_latest(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
@@ -195,7 +195,7 @@ def test_v1_project_is_migrated_to_v2(tmp_path: Path) -> None:
         with proj.begin() as conn:
             assert inspect(conn).has_table("resolutions")
             versions = [r[0] for r in conn.execute(select(s.schema_migrations.c.version))]
-            assert versions == [1, 2]
+            assert versions == [m.version for m in MIGRATIONS]
             assert migrate(conn) == []
     finally:
         proj.close()

@@ -10,6 +10,11 @@ from typing import Annotated
 import click
 import typer
 
+try:  # typer >= 0.17 ships its own copy of click: its exceptions are not click's
+    from typer._click import exceptions as _typer_click
+except ImportError:  # pragma: no cover - older typer uses click itself
+    _typer_click = click.exceptions  # type: ignore[assignment]
+
 from workbench.errors import WorkbenchError
 
 app = typer.Typer(
@@ -56,18 +61,47 @@ def _register() -> None:
 _register()
 
 
+_EXIT = (click.exceptions.Exit, typer.Exit)
+_ABORT = (click.exceptions.Abort, typer.Abort)
+_CLICK_ERRORS = (click.ClickException, _typer_click.ClickException)
+
+
+def usage_line(exc: Exception) -> str:
+    """One line for a usage error: click's own message and where to find help."""
+    message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
+    ctx = getattr(exc, "ctx", None)
+    where = f"{ctx.command_path} --help" if ctx is not None else "workbench --help"
+    return f"Error: {message} (see `{where}`)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input becomes one line per problem on stderr, never a traceback."""
+    from workbench.store.db import discard_created_if_empty, forget_created
+
     args = sys.argv[1:] if argv is None else argv
+    forget_created()
+    try:
+        code = _run(args)
+    except BaseException:
+        discard_created_if_empty()
+        raise
+    if code not in (0, 1):
+        discard_created_if_empty()  # a refused first import leaves no project file behind
+    return code
+
+
+def _run(args: list[str]) -> int:
     try:
         result = app(args=args, prog_name="workbench", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except _EXIT as exc:
         return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except _ABORT:
         typer.echo("aborted", err=True)
         return 130
-    except click.ClickException as exc:
-        exc.show()
+    except _CLICK_ERRORS as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help was printed: not an error
+            return 0
+        typer.echo(usage_line(exc), err=True)
         return 2
     except WorkbenchError as exc:
         for line in exc.problems:

@@ -208,8 +208,8 @@ def merge_codes(conn: Connection, loser_id: str, survivor_id: str) -> MergeOutco
             conn.execute(update(s.suggestion_feedback).where(stmt).values(code_id=survivor_id))
     conn.execute(
         update(s.memos)
-        .where(and_(s.memos.c.target_type == "code", s.memos.c.target_id == loser_id))
-        .values(target_id=survivor_id)
+        .where(and_(s.memos.c.target_type == "code", s.memos.c.code_id == loser_id))
+        .values(code_id=survivor_id)
     )
     conn.execute(
         update(s.codes).where(s.codes.c.parent_id == loser_id).values(parent_id=survivor_id)

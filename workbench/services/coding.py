@@ -191,15 +191,33 @@ def set_coding_memo(conn: Connection, coding_id: int, memo: str | None) -> None:
     conn.execute(update(s.codings).where(s.codings.c.id == coding_id).values(memo=memo or None))
 
 
-def add_memo(conn: Connection, target_type: str, target_id: str, author: str, text: str) -> int:
+_MEMO_COLUMNS = {
+    "document": "document_id",
+    "segment": "segment_id",
+    "code": "code_id",
+    "coding": "coding_id",
+}
+
+
+def memo_target(target_type: str, target_id: object) -> dict[str, object]:
+    """The memo columns that point at a target: its type and its typed foreign key
+    (`target_id` itself is a column the store derives from them)."""
     if target_type not in MEMO_TARGETS:
         raise WorkbenchError(f"memo target '{target_type}': one of {', '.join(MEMO_TARGETS)}")
+    values: dict[str, object] = {"target_type": target_type}
+    values.update(dict.fromkeys(_MEMO_COLUMNS.values()))  # same keys for every executemany row
+    column = _MEMO_COLUMNS.get(target_type)
+    if column is not None:
+        values[column] = str(target_id) if column == "code_id" else int(str(target_id))
+    return values
+
+
+def add_memo(conn: Connection, target_type: str, target_id: str, author: str, text: str) -> int:
     if not text.strip():
         raise WorkbenchError("memo text is empty")
     return conn.execute(
         insert(s.memos).values(
-            target_type=target_type,
-            target_id=str(target_id),
+            **memo_target(target_type, target_id),
             author=author,
             created=now_iso(),
             text=text,

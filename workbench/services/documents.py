@@ -133,7 +133,7 @@ def store_document(
 def _insert_segments(conn: Connection, doc_id: int, doc: ParsedDocument) -> None:
     """Insert all segments with one executemany: ids are assigned here (the transaction holds
     the write lock) so a child can name its parent without a round trip per row."""
-    base = int(conn.execute(select(func.coalesce(func.max(s.segments.c.id), 0))).scalar_one()) + 1
+    base = sqlite_extras.next_id(conn, "segments")
     rows: list[dict[str, object]] = []
     fts_rows: list[tuple[int, str]] = []
     attr_rows: list[dict[str, object]] = []

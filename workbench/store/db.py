@@ -1,8 +1,22 @@
-"""Opening a project: one SQLite file, WAL, foreign keys, migrations applied on open."""
+"""Opening a project: one SQLite file, WAL, foreign keys, migrations applied on open.
+
+One process holds ONE connection pool per project file. Opening the same file again (the
+TUI and its suggestion engine, a service that opens by path) returns the same pool with one
+more reference; the pool closes when the last reference does. This matters beyond economy:
+on POSIX, closing any descriptor of a file drops every lock the process holds on it, so a
+second pool (or a plain `open()` to read the header) closing while the first is in use lets
+another process believe it is alone, checkpoint and delete the WAL under our feet.
+
+Transactions are real: `Project.begin()` issues `BEGIN IMMEDIATE` (the write lock is taken
+at the start, so checks made before writes are isolated and migrations are atomic);
+`Project.read()` a deferred read transaction. One busy timeout applies everywhere.
+"""
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +31,7 @@ from workbench.store import migrations, sqlite_extras
 
 DEFAULT_PROJECT = "workbench.sqlite"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 30.0
 
 
 def resolve_project_path(path: str | os.PathLike[str] | None) -> Path:
@@ -27,60 +42,234 @@ def resolve_project_path(path: str | os.PathLike[str] | None) -> Path:
     return Path(env) if env else Path(DEFAULT_PROJECT)
 
 
-@dataclass
+def busy_message(path: Path) -> str:
+    return (
+        f"{path}: the project is busy: another program kept it locked for "
+        f"{BUSY_TIMEOUT_S:.0f} s (try again when it has finished)"
+    )
+
+
+def is_busy(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "locked" in str(orig) or "busy" in str(orig)
+    )
+
+
+@dataclass(eq=False)
 class Project:
     """A handle on one project file. `begin()` is the only way to write."""
 
     path: Path
     engine: Engine = field(repr=False)
+    created: bool = False  # this process created the file (see discard_created_if_empty)
+    _refs: int = field(default=1, repr=False)
+    _key: str = field(default="", repr=False)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One transaction: everything inside commits together or not at all."""
-        with self.engine.begin() as conn:
-            yield conn
+        """One write transaction (BEGIN IMMEDIATE): all of it commits or none of it does.
+
+        Nested calls on a connection should use `conn.begin_nested()` (a savepoint)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(workbench_begin="IMMEDIATE")
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            if is_busy(exc):
+                raise WorkbenchError(busy_message(self.path)) from exc
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            yield conn
+        """A read transaction: one consistent snapshot of the project until the block ends."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            if is_busy(exc):
+                raise WorkbenchError(busy_message(self.path)) from exc
+            raise
 
     def close(self) -> None:
+        """Drop this reference; the pool closes with the last one."""
+        with _REGISTRY_LOCK:
+            if self._refs <= 0:
+                return
+            self._refs -= 1
+            if self._refs > 0:
+                return
+            if _REGISTRY.get(self._key) is self:
+                del _REGISTRY[self._key]
         self.engine.dispose()
+
+    @property
+    def is_open(self) -> bool:
+        return self._refs > 0
+
+
+_REGISTRY: dict[str, Project] = {}
+_REGISTRY_LOCK = threading.RLock()
+
+
+def _key(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+def open_project_files() -> list[Path]:
+    """The real paths of every project file this process has open."""
+    with _REGISTRY_LOCK:
+        return [Path(k) for k in _REGISTRY]
+
+
+def is_open_project(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` names (by any link or spelling) a project this process has open."""
+    p = Path(path)
+    with _REGISTRY_LOCK:
+        if _key(p) in _REGISTRY:
+            return True
+        try:
+            st = p.stat()
+        except OSError:
+            return False
+        for k in _REGISTRY:
+            try:
+                other = os.stat(k)
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+                return True
+    return False
 
 
 def _make_engine(path: Path) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": 10},
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
     )
-    sqlite_extras.install_pragmas(engine)
+    sqlite_extras.install_pragmas(engine, busy_timeout_ms=int(BUSY_TIMEOUT_S * 1000))
     return engine
 
 
-def open_project(path: str | os.PathLike[str] | None, *, create: bool = False) -> Project:
-    """Open (and migrate) a project. With create=False a missing file is an error."""
-    p = resolve_project_path(path)
-    exists = p.exists()
-    if not exists and not create:
+def _check_existing(p: Path) -> None:
+    """Refuse what is not a project. Reads the header only when no pool of this process
+    has the file open (see the module docstring)."""
+    if p.is_dir():
+        raise WorkbenchError(f"{p}: is a directory, not a project file")
+    if not p.is_file():
+        raise WorkbenchError(f"{p}: is not a regular file, not a project file")
+    if p.stat().st_size == 0:
         raise WorkbenchError(
-            f"{p}: project is missing (create it with `workbench init --project {p}`)"
+            f"{p}: is an empty file, not a Workbench project (remove it first, or pick a "
+            "new file name for a new project)"
         )
-    if exists:
-        if p.is_dir():
-            raise WorkbenchError(f"{p}: is a directory, not a project file")
+    try:
         with p.open("rb") as fh:
             head = fh.read(16)
-        if head and head != SQLITE_MAGIC:
-            raise WorkbenchError(f"{p}: not a Workbench project (not an SQLite database)")
-    else:
-        if not p.parent.exists():
+    except OSError as exc:
+        raise WorkbenchError(f"{p}: cannot read the project ({exc.strerror or exc})") from exc
+    if head != SQLITE_MAGIC:
+        raise WorkbenchError(f"{p}: not a Workbench project (not an SQLite database)")
+
+
+def _migrate(engine: Engine) -> None:
+    """Pending migrations in one BEGIN IMMEDIATE transaction, foreign keys off meanwhile
+    (SQLite's table-rebuild procedure; the pragma is a no-op inside a transaction).
+    A project that is up to date is only read: opening it never waits for a writer."""
+    with engine.connect() as conn:
+        if migrations.applied_versions(conn) >= migrations.all_versions():
+            return
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            conn.execution_options(workbench_begin="IMMEDIATE")
+            with conn.begin():
+                migrations.migrate(conn)
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def open_project(path: str | os.PathLike[str] | None, *, create: bool = False) -> Project:
+    """Open (and migrate) a project. With create=False a missing file is an error.
+
+    Returns this process's shared handle when the file is already open; call `close()` on
+    what you were given either way."""
+    p = resolve_project_path(path)
+    with _REGISTRY_LOCK:
+        key = _key(p)
+        shared = _REGISTRY.get(key)
+        if shared is not None:
+            shared._refs += 1
+            return shared
+        exists = p.exists() or p.is_symlink()
+        if not exists and not create:
+            raise WorkbenchError(
+                f"{p}: project is missing (create it with `workbench init --project {p}`)"
+            )
+        if exists:
+            _check_existing(p)
+        elif not p.parent.exists():
             raise WorkbenchError(f"{p}: folder {p.parent} does not exist")
-    engine = _make_engine(p)
-    try:
-        with engine.begin() as conn:
-            migrations.migrate(conn)
-    except (OperationalError, DatabaseError) as exc:
-        engine.dispose()
-        raise WorkbenchError(f"{p}: cannot open project ({exc.orig})") from exc
-    return Project(path=p, engine=engine)
+        engine = _make_engine(p)
+        try:
+            _migrate(engine)
+        except (OperationalError, DatabaseError) as exc:
+            engine.dispose()
+            if not exists:
+                _remove_files(p)
+            if is_busy(exc):
+                raise WorkbenchError(busy_message(p)) from exc
+            raise WorkbenchError(f"{p}: cannot open project ({exc.orig})") from exc
+        except BaseException:
+            engine.dispose()
+            if not exists:
+                _remove_files(p)
+            raise
+        project = Project(path=p, engine=engine, created=not exists, _key=key)
+        _REGISTRY[key] = project
+        if not exists:
+            _CREATED.append(Path(key))
+        return project
+
+
+def _remove_files(p: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{p}{suffix}").unlink(missing_ok=True)
+
+
+_CREATED: list[Path] = []  # project files this process created (real paths)
+
+
+def forget_created() -> None:
+    """Start of a command: files created by earlier commands of this process are kept."""
+    with _REGISTRY_LOCK:
+        _CREATED.clear()
+
+
+def discard_created_if_empty() -> list[Path]:
+    """After a failed command: remove every project file this process created in which
+    nothing was ever stored (no documents, codes or memos), so a refused first import
+    leaves no file behind. Files still open here are left alone. Returns what was removed."""
+    removed: list[Path] = []
+    with _REGISTRY_LOCK:
+        for p in list(_CREATED):
+            if _key(p) in _REGISTRY or not p.is_file():
+                continue
+            _CREATED.remove(p)
+            con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=1)
+            try:
+                stored = con.execute(
+                    "SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM codes)"
+                    " + (SELECT count(*) FROM memos)"
+                ).fetchone()[0]
+            except sqlite3.Error:
+                stored = 1  # not ours to judge: keep it
+            finally:
+                con.close()
+            if not stored:
+                _remove_files(p)
+                removed.append(p)
+    return removed

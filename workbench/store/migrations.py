@@ -1,6 +1,10 @@
 """Versioned migrations, recorded in `schema_migrations` (sqlite-utils style).
 
 To change the schema, append a function to MIGRATIONS; never edit one that has shipped.
+Every migration is frozen literal DDL (migration_v1.py, migration_v3.py): schema.py may
+change its Table objects, a shipped migration never changes with them. `migrate` runs
+inside the caller's BEGIN IMMEDIATE transaction, with foreign keys off (table rebuilds
+need that; `open_project` arranges it and turns them back on after the commit).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, inspect, select
 
-from workbench.store import schema, sqlite_extras
+from workbench.store import migration_v1, migration_v3, schema
 from workbench.timeutil import now_iso
 
 
@@ -22,17 +26,19 @@ class Migration:
 
 
 def _v1_initial(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=schema.V1_TABLES)
-    sqlite_extras.create_v1_extras(conn)
+    for statement in migration_v1.V1_DDL:
+        conn.exec_driver_sql(statement)
 
 
 def _v2_resolutions(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=schema.V2_TABLES)
+    for statement in migration_v1.V2_DDL:
+        conn.exec_driver_sql(statement)
 
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "resolutions of coder disagreements", _v2_resolutions),
+    Migration(3, "ids never reused, memo foreign keys, change counter, guards", migration_v3.apply),
 ]
 
 
@@ -58,6 +64,10 @@ def migrate(conn: Connection) -> list[int]:
         )
         applied.append(migration.version)
     return applied
+
+
+def all_versions() -> set[int]:
+    return {m.version for m in MIGRATIONS}
 
 
 def latest_version() -> int:

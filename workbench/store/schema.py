@@ -1,9 +1,13 @@
-"""Table definitions (SQLAlchemy Core). Portable SQL only: SQLite-specific DDL lives in sqlite_extras.py."""
+"""Table definitions (SQLAlchemy Core) for queries: the schema as the latest migration
+leaves it. The DDL itself lives in the frozen migrations (migration_v1.py, migration_v3.py);
+a change here needs a new migration. Portable SQL only: SQLite-specific SQL lives in
+sqlite_extras.py."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -43,6 +47,7 @@ documents = Table(
     Column("imported_at", String(40), nullable=False),
     Column("text", Text, nullable=False),
     Column("guid", String(40), nullable=False, unique=True),
+    sqlite_autoincrement=True,
 )
 
 segments = Table(
@@ -58,6 +63,7 @@ segments = Table(
     Column("timestamp", String(60)),
     Column("parent_id", Integer, ForeignKey("segments.id", ondelete="CASCADE")),
     UniqueConstraint("document_id", "idx", name="uq_segment_doc_idx"),
+    sqlite_autoincrement=True,
 )
 Index("ix_segments_doc_start", segments.c.document_id, segments.c.start)
 
@@ -115,6 +121,7 @@ codings = Table(
     Column("origin", String(20), nullable=False, default="manual"),
     Column("guid", String(40), nullable=False, unique=True),
     UniqueConstraint("document_id", "start", "end", "code_id", "coder", name="uq_coding_span"),
+    sqlite_autoincrement=True,
 )
 Index("ix_codings_doc", codings.c.document_id, codings.c.start)
 Index("ix_codings_code", codings.c.code_id)
@@ -123,14 +130,33 @@ memos = Table(
     "memos",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("target_type", String(20), nullable=False),  # document | segment | code | project
-    Column("target_id", String(400), nullable=False),
+    Column(
+        "target_type", String(20), nullable=False
+    ),  # document | segment | code | coding | project
+    # Exactly the column of the target type is set (none for a project memo); each cascades.
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE")),
+    Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE")),
+    Column("code_id", String(400), ForeignKey("codes.id", ondelete="CASCADE")),
+    Column("coding_id", Integer, ForeignKey("codings.id", ondelete="CASCADE")),
+    Column(
+        "target_id",
+        String(400),
+        Computed("coalesce(document_id, segment_id, code_id, coding_id, '')"),
+    ),
     Column("author", String(200), nullable=False),
     Column("created", String(40), nullable=False),
     Column("text", Text, nullable=False),
     Column("guid", String(40), nullable=False, unique=True),
+    sqlite_autoincrement=True,
 )
-Index("ix_memos_target", memos.c.target_type, memos.c.target_id)
+
+# Bumped by triggers on every change to codings, suggestion feedback and codes.
+change_counters = Table(
+    "change_counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
 
 embeddings = Table(
     "embeddings",
@@ -152,23 +178,8 @@ suggestion_feedback = Table(
     Column("created", String(40), nullable=False),
     Column("score", Text),
     UniqueConstraint("segment_id", "code_id", "coder", name="uq_feedback"),
+    sqlite_autoincrement=True,
 )
-
-V1_TABLES = [
-    schema_migrations,
-    project_meta,
-    documents,
-    segments,
-    document_attributes,
-    segment_attributes,
-    codes,
-    codings,
-    memos,
-    embeddings,
-    suggestion_feedback,
-]
-
-# v2 ---------------------------------------------------------------------------------------
 
 resolutions = Table(
     "resolutions",
@@ -191,6 +202,5 @@ resolutions = Table(
     UniqueConstraint(
         "document_id", "segment", "code_id", "coder_a", "coder_b", name="uq_resolution"
     ),
+    sqlite_autoincrement=True,
 )
-
-V2_TABLES = [resolutions]

@@ -15,39 +15,46 @@ from sqlalchemy.engine import Engine
 SEARCH_LEVELS = ("turn", "entry", "response")
 
 
-def install_pragmas(engine: Engine) -> None:
-    """WAL journal and enforced foreign keys on every connection."""
+def install_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
+    """WAL journal, enforced foreign keys and one busy timeout on every connection, and
+    transactions that SQLite really begins (SQLAlchemy's documented pysqlite recipe).
+
+    pysqlite on its own opens a transaction only at the first write, so checks made before
+    a write are not isolated and DDL is not transactional. Here the driver's own transaction
+    handling is switched off and every SQLAlchemy `begin` emits `BEGIN`: `BEGIN IMMEDIATE`
+    when the connection carries the execution option `workbench_begin="IMMEDIATE"` (what
+    `Project.begin()` sets: the write lock is taken up front, so two writers queue instead of
+    failing on upgrade), a deferred `BEGIN` otherwise (reads)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=5000")
         cur.close()
 
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        mode = conn.get_execution_options().get("workbench_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")
 
-def create_v1_extras(conn: Connection) -> None:
-    """FTS5 table and triggers that keep a document's text and hash immutable."""
-    conn.exec_driver_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS segment_fts USING fts5("
-        "body, tokenize='unicode61 remove_diacritics 2')"
+
+def next_id(conn: Connection, table: str) -> int:
+    """The next id of an AUTOINCREMENT table that no row ever had: beyond both the largest
+    id present and the largest ever handed out (sqlite_sequence). Call inside the write
+    transaction that inserts with it."""
+    return int(
+        conn.execute(
+            text(
+                f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = :t), 0), "
+                f"coalesce((SELECT max(id) FROM {table}), 0)) + 1"
+            ),
+            {"t": table},
+        ).scalar_one()
     )
-    for column in ("text", "sha256"):
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER IF NOT EXISTS documents_{column}_immutable "
-            f"BEFORE UPDATE OF {column} ON documents "
-            f"WHEN NEW.{column} IS NOT OLD.{column} "
-            "BEGIN SELECT RAISE(ABORT, 'a document''s text never changes after import'); END"
-        )
-    for column in ("start", "end", "document_id"):
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER IF NOT EXISTS segments_{column}_immutable "
-            f'BEFORE UPDATE OF "{column}" ON segments '
-            f'WHEN NEW."{column}" IS NOT OLD."{column}" '
-            "BEGIN SELECT RAISE(ABORT, 'segment offsets never change'); END"
-        )
 
 
 def index_segments(conn: Connection, rows: Iterable[tuple[int, str]]) -> None:

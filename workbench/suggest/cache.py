@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workbench.store import schema as s
@@ -50,11 +50,11 @@ class CachedEncoder:
     """`encode` like the embedder's, but each distinct text is embedded at most once per model:
     looked up in memory, then in the store, and only then given to the model."""
 
-    def __init__(self, embedder: TextEncoder, store: Project | Engine) -> None:
+    def __init__(self, embedder: TextEncoder, store: Project) -> None:
         self.embedder = embedder
         self.model_id = embedder.model_id
         self.dim = embedder.dim
-        self._engine: Engine = store.engine if isinstance(store, Project) else store
+        self._project = store
         self._memory: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self.embedded = 0  # texts given to the model by this encoder (for tests and benchmarks)
@@ -67,7 +67,7 @@ class CachedEncoder:
         if not wanted:
             return
         t = s.embeddings
-        with self._engine.connect() as conn:
+        with self._project.read() as conn:
             for lo in range(0, len(wanted), LOOKUP_CHUNK):
                 q = select(t.c.text_hash, t.c.dim, t.c.vector).where(
                     (t.c.model_id == self.model_id)
@@ -104,7 +104,7 @@ class CachedEncoder:
             for t, v in zip(texts, vecs, strict=True)
         ]
         stmt = sqlite_insert(s.embeddings).on_conflict_do_nothing()
-        with self._engine.begin() as conn:
+        with self._project.begin() as conn:
             conn.execute(stmt, rows)
         for r, v in zip(rows, vecs, strict=True):
             self._memory[str(r["text_hash"])] = np.asarray(v, dtype=np.float32)

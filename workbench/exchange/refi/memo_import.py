@@ -18,6 +18,7 @@ from sqlalchemy import Connection, and_, insert, select
 
 from workbench.exchange.refi.dates import canonical_datetime
 from workbench.exchange.refi.guids import derived_guid
+from workbench.services.coding import memo_target
 from workbench.store import schema as s
 from workbench.timeutil import now_iso
 
@@ -178,8 +179,7 @@ def write_memos(
         author = rp.user_name(m.author_guid or rp.default_user) or "unknown"
         rows.append(
             {
-                "target_type": target_type,
-                "target_id": target_id,
+                **memo_target(target_type, target_id),
                 "author": author,
                 "created": canonical_datetime(m.created) or now_iso(),
                 "text": text,
