@@ -10,11 +10,11 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from workbench.errors import WorkbenchError
 from workbench.services.codes import CodeTree
 from workbench.services.documents import document_row
+from workbench.services.memo_targets import memo_target
 from workbench.store import schema as s
 from workbench.timeutil import now_iso
 
 ORIGINS = ("manual", "suggested", "imported", "resolved")
-MEMO_TARGETS = ("document", "segment", "code", "coding", "project")
 
 
 @dataclass(frozen=True)
@@ -189,27 +189,6 @@ def list_codings(
 
 def set_coding_memo(conn: Connection, coding_id: int, memo: str | None) -> None:
     conn.execute(update(s.codings).where(s.codings.c.id == coding_id).values(memo=memo or None))
-
-
-_MEMO_COLUMNS = {
-    "document": "document_id",
-    "segment": "segment_id",
-    "code": "code_id",
-    "coding": "coding_id",
-}
-
-
-def memo_target(target_type: str, target_id: object) -> dict[str, object]:
-    """The memo columns that point at a target: its type and its typed foreign key
-    (`target_id` itself is a column the store derives from them)."""
-    if target_type not in MEMO_TARGETS:
-        raise WorkbenchError(f"memo target '{target_type}': one of {', '.join(MEMO_TARGETS)}")
-    values: dict[str, object] = {"target_type": target_type}
-    values.update(dict.fromkeys(_MEMO_COLUMNS.values()))  # same keys for every executemany row
-    column = _MEMO_COLUMNS.get(target_type)
-    if column is not None:
-        values[column] = str(target_id) if column == "code_id" else int(str(target_id))
-    return values
 
 
 def add_memo(conn: Connection, target_type: str, target_id: str, author: str, text: str) -> int:

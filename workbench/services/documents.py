@@ -10,8 +10,10 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from workbench.errors import WorkbenchError
 from workbench.ingest.model import ParsedDocument
+from workbench.services.memo_targets import memo_target
 from workbench.store import schema as s
 from workbench.store import sqlite_extras
+from workbench.store.migration_v3 import text_sha256
 from workbench.timeutil import now_iso
 
 
@@ -105,13 +107,7 @@ def store_document(
                 f"{doc.source_name}: cannot replace '{doc.name}': it has {n} codings "
                 "(remove them first; text under a coding never changes)"
             )
-        seg_ids = [
-            r[0]
-            for r in conn.execute(
-                select(s.segments.c.id).where(s.segments.c.document_id == existing.id)
-            )
-        ]
-        sqlite_extras.unindex_segments(conn, seg_ids)
+        kept = _detach_for_replace(conn, existing.id)
         conn.execute(delete(s.documents).where(s.documents.c.id == existing.id))
         status = "replaced"
     doc_id = conn.execute(
@@ -122,12 +118,72 @@ def store_document(
             sha256=doc.sha256,
             imported_at=now_iso(),
             text=doc.text,
+            text_sha256=text_sha256(doc.text),
             guid=str(uuid.uuid4()),
         )
     ).inserted_primary_key[0]
     _insert_segments(conn, doc_id, doc)
+    warnings = list(doc.warnings)
+    if status == "replaced":
+        warnings.extend(_reattach(conn, doc_id, kept))
     _set_attributes(conn, doc_id, attributes or {})
-    return ImportOutcome(doc.name, doc.kind, len(doc.segments), status, tuple(doc.warnings))
+    return ImportOutcome(doc.name, doc.kind, len(doc.segments), status, tuple(warnings))
+
+
+@dataclass
+class _Kept:
+    """What a replaced document keeps (attributes, its own memos) and what went with its
+    old segments (segment memos, suggestion decisions, segment attributes)."""
+
+    attributes: dict[str, str]
+    memos: list[dict[str, object]]
+    removed: dict[str, int]
+
+
+def _detach_for_replace(conn: Connection, doc_id: int) -> _Kept:
+    attrs = {
+        r.key: r.value
+        for r in conn.execute(
+            select(s.document_attributes).where(s.document_attributes.c.document_id == doc_id)
+        )
+    }
+    m = s.memos
+    memos = [
+        {"author": r.author, "created": r.created, "text": r.text, "guid": r.guid}
+        for r in conn.execute(select(m).where(m.c.document_id == doc_id).order_by(m.c.id))
+    ]
+    conn.execute(delete(m).where(m.c.document_id == doc_id))
+    seg_ids = select(s.segments.c.id).where(s.segments.c.document_id == doc_id)
+    removed = {
+        label: int(
+            conn.execute(
+                select(func.count()).select_from(table).where(column.in_(seg_ids))
+            ).scalar_one()
+        )
+        for label, table, column in (
+            ("segment memos", m, m.c.segment_id),
+            ("suggestion decisions", s.suggestion_feedback, s.suggestion_feedback.c.segment_id),
+            ("segment attributes", s.segment_attributes, s.segment_attributes.c.segment_id),
+        )
+    }
+    return _Kept(attrs, memos, removed)
+
+
+def _reattach(conn: Connection, doc_id: int, kept: _Kept) -> list[str]:
+    """Put the kept attributes and memos on the new document; say what was removed."""
+    _set_attributes(conn, doc_id, kept.attributes)
+    if kept.memos:
+        conn.execute(
+            insert(s.memos),
+            [{**memo_target("document", doc_id), **memo} for memo in kept.memos],
+        )
+    lines = []
+    gone = [f"{n} {label}" for label, n in kept.removed.items() if n]
+    if gone:
+        lines.append(f"removed with the old text's segments: {', '.join(gone)}")
+    if kept.attributes or kept.memos:
+        lines.append(f"kept: {len(kept.attributes)} attributes, {len(kept.memos)} document memos")
+    return lines
 
 
 def _insert_segments(conn: Connection, doc_id: int, doc: ParsedDocument) -> None:

@@ -12,7 +12,8 @@
   max id) it also moves on a delete followed by an insert.
 - Triggers refuse, whatever program connects (foreign keys are a per-connection pragma in
   SQLite; triggers are not): deleting a coded document, deleting a segment under a coding,
-  changing a coding's offsets, and changing a segment's place in its document.
+  changing a coding's offsets, and changing a segment's place in its document; a deleted
+  segment leaves the search index with it.
 
 Frozen: never edit a statement here once shipped; later changes are new migrations.
 The rebuild follows SQLite's documented 12-step procedure: it runs with foreign keys off
@@ -20,6 +21,8 @@ The rebuild follows SQLite's documented 12-step procedure: it runs with foreign 
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from sqlalchemy import Connection
 
@@ -34,7 +37,8 @@ TABLES: tuple[tuple[str, str, str], ...] = (
     sha256 VARCHAR(64) NOT NULL,
     imported_at VARCHAR(40) NOT NULL,
     text TEXT NOT NULL,
-    guid VARCHAR(40) NOT NULL UNIQUE
+    guid VARCHAR(40) NOT NULL UNIQUE,
+    text_sha256 VARCHAR(64)
 )""",
         "id, name, kind, source_name, sha256, imported_at, text, guid",
     ),
@@ -173,6 +177,9 @@ TRIGGERS: tuple[str, ...] = (
     "CREATE TRIGGER documents_sha256_immutable BEFORE UPDATE OF sha256 ON documents "
     "WHEN NEW.sha256 IS NOT OLD.sha256 "
     "BEGIN SELECT RAISE(ABORT, 'a document''s text never changes after import'); END",
+    "CREATE TRIGGER documents_text_sha256_immutable BEFORE UPDATE OF text_sha256 ON documents "
+    "WHEN OLD.text_sha256 IS NOT NULL AND NEW.text_sha256 IS NOT OLD.text_sha256 "
+    "BEGIN SELECT RAISE(ABORT, 'a document''s text never changes after import'); END",
     "CREATE TRIGGER documents_coded_undeletable BEFORE DELETE ON documents "
     "WHEN EXISTS (SELECT 1 FROM codings WHERE document_id = OLD.id) "
     "BEGIN SELECT RAISE(ABORT, 'a coded document cannot be deleted (remove its codings "
@@ -183,6 +190,8 @@ TRIGGERS: tuple[str, ...] = (
         "BEGIN SELECT RAISE(ABORT, 'segment offsets never change'); END"
         for col in ("start", "end", "document_id", "idx", "level", "parent_id")
     ),
+    "CREATE TRIGGER segments_unindex AFTER DELETE ON segments "
+    "BEGIN DELETE FROM segment_fts WHERE rowid = OLD.id; END",
     "CREATE TRIGGER segments_coded_undeletable BEFORE DELETE ON segments "
     "WHEN EXISTS (SELECT 1 FROM codings c WHERE c.document_id = OLD.document_id "
     'AND c.start < OLD."end" AND c."end" > OLD.start) '
@@ -239,6 +248,21 @@ def _move_memos(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE memos_v3 RENAME TO memos")
 
 
+def _hash_texts(conn: Connection) -> None:
+    """Fill text_sha256 (the SHA-256 of the stored text's UTF-8, which `workbench check`
+    compares; `sha256` is the imported file's bytes)."""
+    rows = conn.exec_driver_sql("SELECT id, text FROM documents").all()
+    if rows:
+        conn.exec_driver_sql(
+            "UPDATE documents SET text_sha256 = ? WHERE id = ?",
+            [(text_sha256(t), i) for i, t in rows],
+        )
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def apply(conn: Connection) -> None:
     for name in _OLD_TRIGGERS:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
@@ -247,6 +271,7 @@ def apply(conn: Connection) -> None:
     for table, ddl, columns in TABLES:
         _rebuild(conn, table, ddl, columns)
     _move_memos(conn)
+    _hash_texts(conn)
     for statement in (*INDEXES, COUNTERS):
         conn.exec_driver_sql(statement)
     conn.exec_driver_sql("INSERT INTO change_counters (name, value) VALUES ('learner', 0)")

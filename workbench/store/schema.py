@@ -47,6 +47,7 @@ documents = Table(
     Column("imported_at", String(40), nullable=False),
     Column("text", Text, nullable=False),
     Column("guid", String(40), nullable=False, unique=True),
+    Column("text_sha256", String(64)),  # SHA-256 of text (UTF-8); `sha256` is the file's
     sqlite_autoincrement=True,
 )
 

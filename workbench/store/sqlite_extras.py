@@ -64,11 +64,6 @@ def index_segments(conn: Connection, rows: Iterable[tuple[int, str]]) -> None:
         conn.execute(text("INSERT INTO segment_fts(rowid, body) VALUES (:rowid, :body)"), payload)
 
 
-def unindex_segments(conn: Connection, segment_ids: list[int]) -> None:
-    for sid in segment_ids:
-        conn.execute(text("DELETE FROM segment_fts WHERE rowid = :r"), {"r": sid})
-
-
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, and_, insert, select
 
 from workbench.exchange.refi.dates import canonical_datetime
 from workbench.exchange.refi.guids import derived_guid
-from workbench.services.coding import memo_target
+from workbench.services.memo_targets import memo_target
 from workbench.store import schema as s
 from workbench.timeutil import now_iso
 
