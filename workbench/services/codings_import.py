@@ -12,11 +12,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from workbench.errors import WorkbenchError
 from workbench.services.codes import PATH_SEP, CodeRow, CodeTree
-from workbench.services.coding import add_coding
+from workbench.services.coding_bulk import NewCoding, add_codings
 from workbench.store import schema as s
 
 REQUIRED = ("document", "start", "end", "code")
@@ -81,7 +81,7 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
         r.name: r
         for r in conn.execute(select(s.documents.c.id, s.documents.c.name, s.documents.c.text))
     }
-    added = same = 0
+    batch: list[NewCoding] = []
     problems: list[str] = []
     for lineno, row in enumerate(rows, start=2):
         where = f"{path}:{lineno}"
@@ -119,20 +119,19 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
         if not who:
             problems.append(f"{where}: empty coder and no --coder given")
             continue
-        _, created = add_coding(
-            conn,
-            name,
-            start,
-            end,
-            code.id,
-            who,
-            memo=unneutralise(row.get("memo") or "") or None,
-            origin="imported",
-            created=(row.get("created") or "").strip() or None,
-            tree=mapper.tree,
+        batch.append(
+            NewCoding(
+                doc.id,
+                start,
+                end,
+                code.id,
+                who,
+                memo=unneutralise(row.get("memo") or "") or None,
+                created=(row.get("created") or "").strip() or None,
+            )
         )
-        added += int(created)
-        same += int(not created)
+    outcome = add_codings(conn, batch)
+    added, same = outcome.added, outcome.present
     return [
         f"{path.name}: {added} codings imported, {same} already present, "
         f"{len(problems)} rows reported",
@@ -163,10 +162,20 @@ def _import_project(conn: Connection, path: Path) -> list[str]:
         return PATH_SEP.join(reversed(names))
 
     mapper = CodeMapper(CodeTree.load(conn))
-    ours = {r.name: r for r in conn.execute(select(s.documents.c.name, s.documents.c.sha256))}
+    ours = {
+        r.name: r
+        for r in conn.execute(
+            select(
+                s.documents.c.id,
+                s.documents.c.name,
+                s.documents.c.sha256,
+                func.length(s.documents.c.text).label("length"),
+            )
+        )
+    }
     lines: list[str] = []
     refused: set[str] = set()
-    added = same = 0
+    batch: list[NewCoding] = []
     for r in rows:
         odoc = other_docs[r["document_id"]]
         name = odoc["name"]
@@ -191,18 +200,24 @@ def _import_project(conn: Connection, path: Path) -> list[str]:
                 f"coding {name} {r['start']}-{r['end']} not imported"
             )
             continue
-        _, created = add_coding(
-            conn,
-            name,
-            r["start"],
-            r["end"],
-            code.id,
-            r["coder"],
-            memo=r["memo"],
-            origin="imported",
-            created=r["created"],
-            tree=mapper.tree,
+        doc_id = ours[name].id
+        if not 0 <= r["start"] < r["end"] <= ours[name].length:
+            lines.append(
+                f"{path.name}: coding {name} {r['start']}-{r['end']} lies outside the "
+                "text; not imported"
+            )
+            continue
+        batch.append(
+            NewCoding(
+                doc_id,
+                r["start"],
+                r["end"],
+                code.id,
+                r["coder"],
+                memo=r["memo"],
+                created=r["created"],
+            )
         )
-        added += int(created)
-        same += int(not created)
+    outcome = add_codings(conn, batch)
+    added, same = outcome.added, outcome.present
     return [f"{path.name}: {added} codings imported, {same} already present", *lines]
