@@ -77,18 +77,24 @@ def usage_line(exc: Exception) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input becomes one line per problem on stderr, never a traceback."""
-    from workbench.store.db import discard_created_if_empty, forget_created
-
     args = sys.argv[1:] if argv is None else argv
-    forget_created()
+    _store_call("forget_created")
     try:
         code = _run(args)
     except BaseException:
-        discard_created_if_empty()
+        _store_call("discard_created_if_empty")
         raise
     if code not in (0, 1):
-        discard_created_if_empty()  # a refused first import leaves no project file behind
+        _store_call("discard_created_if_empty")  # a refused first import leaves no file behind
     return code
+
+
+def _store_call(name: str) -> None:
+    """Call a project-bookkeeping function of the store if the store was loaded at all (a
+    command that opened no project created none; `--help` never loads SQLAlchemy)."""
+    db = sys.modules.get("workbench.store.db")
+    if db is not None:
+        getattr(db, name)()
 
 
 def _run(args: list[str]) -> int:

@@ -8,11 +8,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from workbench.store.db import Project, open_project
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads when a command opens a project, not for --help
+    from workbench.store.db import Project
 
 ProjectOpt = Annotated[
     Path | None,
@@ -45,6 +46,8 @@ def project_path(ctx: typer.Context, project: Path | None) -> Path | None:
 
 
 def get_project(ctx: typer.Context, project: Path | None, *, create: bool = False) -> Project:
+    from workbench.store.db import open_project
+
     return open_project(project_path(ctx, project), create=create)
 
 
