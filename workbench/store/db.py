@@ -70,7 +70,15 @@ class Project:
     def begin(self) -> Iterator[Connection]:
         """One write transaction (BEGIN IMMEDIATE): all of it commits or none of it does.
 
-        Nested calls on a connection should use `conn.begin_nested()` (a savepoint)."""
+        Nested calls on a connection should use `conn.begin_nested()` (a savepoint): a
+        second `begin()` in the same thread would wait for the lock its own first one holds,
+        so it is refused at once."""
+        if getattr(_WRITING, "project", None) is self:
+            raise RuntimeError(
+                f"{self.path}: a write transaction is already open in this thread; "
+                "use its connection (or conn.begin_nested())"
+            )
+        _WRITING.project = self
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(workbench_begin="IMMEDIATE")
@@ -80,6 +88,8 @@ class Project:
             if is_busy(exc):
                 raise WorkbenchError(busy_message(self.path)) from exc
             raise
+        finally:
+            _WRITING.project = None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -110,6 +120,7 @@ class Project:
 
 
 _REGISTRY: dict[str, Project] = {}
+_WRITING = threading.local()  # .project: the project whose write transaction this thread holds
 _REGISTRY_LOCK = threading.RLock()
 
 
