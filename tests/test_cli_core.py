@@ -177,10 +177,12 @@ def test_export_excerpts_contract(cli, study: Path, tmp_path: Path) -> None:
     assert _read_csv(out2) == []
 
 
-def test_attributes_csv_unknown_document_changes_nothing(cli, study: Path, tmp_path: Path) -> None:
+def test_attributes_csv_unknown_document_changes_nothing_when_strict(
+    cli, study: Path, tmp_path: Path
+) -> None:
     bad = tmp_path / "attrs.csv"
     bad.write_text("document,role\ninterview_a,changed\nghost,x\n", encoding="utf-8")
-    r = cli("attributes", bad, "--project", study)
+    r = cli("attributes", bad, "--strict", "--project", study)
     assert r.code == 2 and "ghost" in r.err
     docs = json.loads(cli("documents", "--format", "json", "--project", study).out)
     assert {d["name"]: d["attributes"].get("role") for d in docs}["interview_a"] == "staff"

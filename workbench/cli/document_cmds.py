@@ -70,6 +70,14 @@ def import_(
     coder: Annotated[
         str | None, typer.Option(help="Codings files: coder for rows without one.")
     ] = None,
+    case: Annotated[
+        str | None,
+        typer.Option(
+            "--case",
+            help="The case (participant, site) the documents belong to; they take its "
+            "attributes from `workbench attributes` (default: the document's own name).",
+        ),
+    ] = None,
     project: ProjectOpt = None,
 ) -> None:
     """Import documents (one line per document: name, kind, segment count)."""
@@ -87,6 +95,7 @@ def import_(
         max_bytes=load_config().max_import_bytes,
         allow_merge=merge,
         coder=coder,
+        case=case,
     )
     proj = get_project(ctx, project, create=True)
     try:
@@ -102,19 +111,63 @@ def import_(
 def attributes(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="CSV: first column document name, other columns attribute names.")
+        Path,
+        typer.Argument(
+            help="CSV: first column document (or case) name, other columns attribute names."
+        ),
     ],
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="A row naming no document is an error (nothing changed)."),
+    ] = False,
     project: ProjectOpt = None,
 ) -> None:
-    """Set document attributes from a CSV file."""
+    """Set attributes from a CSV file. A row for a document not imported yet is kept as the
+    attributes of a case of that name and applied when the document arrives."""
     from workbench.services.importing import set_attributes_from_csv
 
     proj = get_project(ctx, project)
     try:
-        for line in set_attributes_from_csv(proj, file):
+        for line in set_attributes_from_csv(proj, file, strict=strict):
             typer.echo(line)
     finally:
         proj.close()
+
+
+@app.command()
+def cases(
+    ctx: typer.Context,
+    fmt: Annotated[TableJsonFormat, typer.Option("--format", help="Output format.")] = (
+        TableJsonFormat.table
+    ),
+    project: ProjectOpt = None,
+) -> None:
+    """List cases (from `workbench attributes`): their attributes and their documents."""
+    from workbench.services.cases import list_cases
+
+    proj = get_project(ctx, project)
+    try:
+        with proj.read() as conn:
+            found = list_cases(conn)
+    finally:
+        proj.close()
+    if fmt is TableJsonFormat.json:
+        print_json(
+            [{"case": c.name, "attributes": c.attributes, "documents": c.documents} for c in found]
+        )
+        return
+    keys = sorted({k for c in found for k in c.attributes})
+    print_table(
+        ["Case", "Documents", *keys],
+        [
+            [
+                c.name,
+                ", ".join(c.documents) or "(waiting)",
+                *(c.attributes.get(k, "") for k in keys),
+            ]
+            for c in found
+        ],
+    )
 
 
 @app.command()

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from workbench.errors import WorkbenchError
 from workbench.ingest.model import ParsedDocument
+from workbench.services.cases import case_attributes, case_of
 from workbench.services.memo_targets import memo_target
 from workbench.store import schema as s
 from workbench.store import sqlite_extras
@@ -78,13 +79,16 @@ def store_document(
     *,
     replace: bool = False,
     attributes: dict[str, str] | None = None,
+    case: str | None = None,
 ) -> ImportOutcome:
-    """Insert one parsed document (inside the caller's transaction)."""
+    """Insert one parsed document (inside the caller's transaction). It takes the attributes
+    of its case (`case`, else its own name) if a sheet named it earlier; `attributes` (the
+    command's --attr) win over them."""
     existing = conn.execute(select(s.documents).where(s.documents.c.name == doc.name)).first()
     status = "imported"
     if existing is not None:
         if existing.sha256 == doc.sha256 and existing.text == doc.text:
-            _set_attributes(conn, existing.id, attributes or {})
+            set_attributes(conn, existing.id, attributes or {})
             return ImportOutcome(
                 doc.name,
                 existing.kind,
@@ -120,13 +124,17 @@ def store_document(
             text=doc.text,
             text_sha256=text_sha256(doc.text),
             guid=str(uuid.uuid4()),
+            case_name=case if case and case != doc.name else None,
         )
     ).inserted_primary_key[0]
     _insert_segments(conn, doc_id, doc)
     warnings = list(doc.warnings)
     if status == "replaced":
         warnings.extend(_reattach(conn, doc_id, kept))
-    _set_attributes(conn, doc_id, attributes or {})
+    from_case = case_attributes(conn, case_of(doc.name, case))
+    if from_case:
+        set_attributes(conn, doc_id, from_case)
+    set_attributes(conn, doc_id, attributes or {})
     return ImportOutcome(doc.name, doc.kind, len(doc.segments), status, tuple(warnings))
 
 
@@ -171,7 +179,7 @@ def _detach_for_replace(conn: Connection, doc_id: int) -> _Kept:
 
 def _reattach(conn: Connection, doc_id: int, kept: _Kept) -> list[str]:
     """Put the kept attributes and memos on the new document; say what was removed."""
-    _set_attributes(conn, doc_id, kept.attributes)
+    set_attributes(conn, doc_id, kept.attributes)
     if kept.memos:
         conn.execute(
             insert(s.memos),
@@ -219,7 +227,8 @@ def _insert_segments(conn: Connection, doc_id: int, doc: ParsedDocument) -> None
     sqlite_extras.index_segments(conn, fts_rows)
 
 
-def _set_attributes(conn: Connection, doc_id: int, attributes: dict[str, str]) -> None:
+def set_attributes(conn: Connection, doc_id: int, attributes: dict[str, str]) -> None:
+    """Set (an empty value: remove) attributes of a document by id."""
     for key, value in attributes.items():
         conn.execute(
             delete(s.document_attributes).where(
@@ -234,7 +243,7 @@ def _set_attributes(conn: Connection, doc_id: int, attributes: dict[str, str]) -
 
 
 def set_document_attributes(conn: Connection, name: str, attributes: dict[str, str]) -> None:
-    _set_attributes(conn, document_row(conn, name).id, attributes)
+    set_attributes(conn, document_row(conn, name).id, attributes)
 
 
 def _segment_count(conn: Connection, doc_id: int) -> int:

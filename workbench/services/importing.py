@@ -25,6 +25,7 @@ class ImportRequest:
     max_bytes: int = 20 * 1024 * 1024
     allow_merge: bool = False  # .qdpx into a non-empty project
     coder: str | None = None  # codings files: override / default coder
+    case: str | None = None  # the case the documents belong to (default: their own names)
 
 
 KINDS = ("interview", "field-notes", "survey")
@@ -99,7 +100,9 @@ def import_files(
     lines: list[str] = []
     with project.begin() as conn:
         for doc in parsed:
-            outcome = store_document(conn, doc, replace=req.replace, attributes=req.attributes)
+            outcome = store_document(
+                conn, doc, replace=req.replace, attributes=req.attributes, case=req.case
+            )
             note = {
                 "unchanged": " (unchanged: identical content already imported)",
                 "replaced": " (replaced)",
@@ -117,9 +120,12 @@ def import_files(
     return lines
 
 
-def set_attributes_from_csv(project: Project, path: Path) -> list[str]:
-    """First column = document name; other columns = attribute names. All or nothing."""
-    from workbench.services.documents import document_row, set_document_attributes
+def set_attributes_from_csv(project: Project, path: Path, *, strict: bool = False) -> list[str]:
+    """First column = document (or case) name; other columns = attribute names. All or
+    nothing. A row naming no document yet is kept as the attributes of a case of that name
+    and applied when such a document is imported (CONTRACT §8); `strict` refuses it."""
+    from workbench.services.cases import documents_of_case, set_case_attributes
+    from workbench.services.documents import document_row, set_attributes
 
     if not path.exists():
         raise WorkbenchError(f"{path}: no such file")
@@ -137,6 +143,7 @@ def set_attributes_from_csv(project: Project, path: Path) -> list[str]:
         raise WorkbenchError(f"{path}:1: duplicate column names")
     problems: list[str] = []
     updates: list[tuple[str, dict[str, str]]] = []
+    matched = waiting = applied = 0
     with project.begin() as conn:
         for lineno, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
@@ -145,14 +152,27 @@ def set_attributes_from_csv(project: Project, path: Path) -> list[str]:
                 problems.append(f"{path}:{lineno}: {len(row)} cells, header has {len(header)}")
                 continue
             name = row[0].strip()
-            try:
-                document_row(conn, name)
-            except WorkbenchError as exc:
-                problems.append(f"{path}:{lineno}: {exc}")
+            if not name:
+                problems.append(f"{path}:{lineno}: the first cell (document or case) is empty")
                 continue
+            if strict and not documents_of_case(conn, name):
+                try:
+                    document_row(conn, name)
+                except WorkbenchError as exc:
+                    problems.append(f"{path}:{lineno}: {exc} (--strict)")
+                    continue
             updates.append((name, {h: v.strip() for h, v in zip(header[1:], row[1:], strict=True)}))
         if problems:
             raise WorkbenchError(problems[0], problems)
         for name, attrs in updates:
-            set_document_attributes(conn, name, attrs)
-    return [f"{len(updates)} documents updated; attributes: {', '.join(header[1:])}"]
+            set_case_attributes(conn, name, attrs)
+            docs = documents_of_case(conn, name)
+            for doc_id, _ in docs:
+                set_attributes(conn, doc_id, attrs)
+            applied += len(docs)
+            matched += int(bool(docs))
+            waiting += int(not docs)
+    return [
+        f"{matched} rows matched documents ({applied} documents updated), {waiting} wait for "
+        f"a document of that name; attributes: {', '.join(header[1:])}"
+    ]

@@ -7,6 +7,9 @@
 - memos point at their target through typed, foreign-keyed columns (document_id, segment_id,
   code_id, coding_id) that cascade; `target_id` stays readable as a generated column. A memo
   whose target had already vanished becomes a project memo that says where it was.
+- `case_attributes` keeps the attributes of a case (a participant, a site) from a sheet
+  that names it before its documents are imported; `documents.case_name` says which case
+  a document belongs to (NULL: the case of its own name).
 - `change_counters` holds a number that triggers bump on every change to codings,
   suggestion feedback and codes: what the suggestion engine learns from. Unlike (count,
   max id) it also moves on a delete followed by an insert.
@@ -38,7 +41,8 @@ TABLES: tuple[tuple[str, str, str], ...] = (
     imported_at VARCHAR(40) NOT NULL,
     text TEXT NOT NULL,
     guid VARCHAR(40) NOT NULL UNIQUE,
-    text_sha256 VARCHAR(64)
+    text_sha256 VARCHAR(64),
+    case_name VARCHAR(400)
 )""",
         "id, name, kind, source_name, sha256, imported_at, text, guid",
     ),
@@ -156,7 +160,15 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_memos_code ON memos (code_id)",
     "CREATE INDEX ix_memos_coding ON memos (coding_id)",
     "CREATE INDEX ix_feedback_code ON suggestion_feedback (code_id)",
+    "CREATE INDEX ix_documents_case ON documents (case_name)",
 )
+
+CASES = """CREATE TABLE case_attributes (
+    case_name VARCHAR(400) NOT NULL,
+    "key" VARCHAR(200) NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (case_name, "key")
+)"""
 
 COUNTERS = """CREATE TABLE change_counters (
     name VARCHAR(40) PRIMARY KEY,
@@ -272,7 +284,7 @@ def apply(conn: Connection) -> None:
         _rebuild(conn, table, ddl, columns)
     _move_memos(conn)
     _hash_texts(conn)
-    for statement in (*INDEXES, COUNTERS):
+    for statement in (CASES, *INDEXES, COUNTERS):
         conn.exec_driver_sql(statement)
     conn.exec_driver_sql("INSERT INTO change_counters (name, value) VALUES ('learner', 0)")
     for statement in TRIGGERS:

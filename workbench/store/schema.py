@@ -48,6 +48,7 @@ documents = Table(
     Column("text", Text, nullable=False),
     Column("guid", String(40), nullable=False, unique=True),
     Column("text_sha256", String(64)),  # SHA-256 of text (UTF-8); `sha256` is the file's
+    Column("case_name", String(400)),  # the case it belongs to (NULL: the case of its name)
     sqlite_autoincrement=True,
 )
 
@@ -149,6 +150,15 @@ memos = Table(
     Column("text", Text, nullable=False),
     Column("guid", String(40), nullable=False, unique=True),
     sqlite_autoincrement=True,
+)
+
+# Attributes of a case (participant, site...), kept before or after its documents arrive.
+case_attributes = Table(
+    "case_attributes",
+    metadata,
+    Column("case_name", String(400), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 # Bumped by triggers on every change to codings, suggestion feedback and codes.
