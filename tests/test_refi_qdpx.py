@@ -156,11 +156,15 @@ def test_foreign_project_is_read_tolerantly(cli, tmp_path: Path) -> None:
     qdpx = zip_folder(REFI / "foreign", tmp_path / "foreign.qdpx")
     project = tmp_path / "p.sqlite"
     r = cli("import", qdpx, "--project", project)
+    # a selection with a coding lies outside its text: refused unless asked, nothing written
+    assert r.code == 2 and "outside the text" in r.err and "--skip-unreadable" in r.err
+    assert not project.exists()
+    r = cli("import", qdpx, "--skip-unreadable", "--project", project)
     assert r.code == 0, r.err
     assert "foreign.qdpx: 3 documents, 3 codes, 5 codings, 5 memos imported" in r.out
     for expected in (
         "code 'Trust': colour '#12345' is not #RGB or #RRGGBB; dropped",
-        "source 'Rich only': no plain-text representation",
+        "skipped source 'Rich only' (no readable plain text",
         "PDF source 'Leaflet': 1 area selections on PDF pages skipped",
         "skipped 1 PictureSources",
         "skipped 1 links",
@@ -203,7 +207,7 @@ def test_foreign_project_is_read_tolerantly(cli, tmp_path: Path) -> None:
 def test_foreign_round_trip_keeps_their_guids(cli, tmp_path: Path) -> None:
     qdpx = zip_folder(REFI / "foreign", tmp_path / "foreign.qdpx")
     project = tmp_path / "p.sqlite"
-    assert cli("import", qdpx, "--project", project).code == 0
+    assert cli("import", qdpx, "--skip-unreadable", "--project", project).code == 0
     qde = assert_valid_qdpx(_export(cli, project, tmp_path / "back.qdpx")).decode()
     for guid in (
         "ad68fbe7-e1ee-4a82-a279-23cc698c89eb",
@@ -244,12 +248,15 @@ def test_minimal_project_without_namespace_or_optional_parts(cli, tmp_path: Path
         "</Sources></Project>"
     ).encode()
     project = tmp_path / "p.sqlite"
-    r = cli("import", make_zip(tmp_path / "bare.qdpx", {"project.qde": qde}), "--project", project)
+    bare = make_zip(tmp_path / "bare.qdpx", {"project.qde": qde})
+    r = cli("import", bare, "--project", project)
+    assert r.code == 2 and "1 codings name a code the file's codebook does not hold" in r.err
+    r = cli("import", bare, "--skip-unreadable", "--project", project)
     assert r.code == 0, r.err
     assert "bare.qdpx: 2 documents, 0 codes, 0 codings, 0 memos imported" in r.out
     assert "skipped 1 codings whose code is not in the file's codebook" in r.out
     assert "source 'Chat': name already used; imported as 'Chat (2)'" in r.out
-    assert "source 'Copy': GUID 0c0c0c0c-6666-4666-8666-666666666666 used twice; skipped" in r.out
+    assert "skipped source 'Copy' (GUID 0c0c0c0c-6666-4666-8666-666666666666 used twice" in r.out
     d = dump(project)
     assert [row[5] for row in d["segments"] if row[0] == "Chat" and row[2] == "turn"] == [
         "Interviewer",

@@ -70,6 +70,14 @@ def import_(
     coder: Annotated[
         str | None, typer.Option(help="Codings files: coder for rows without one.")
     ] = None,
+    skip_unreadable: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unreadable",
+            help=".qdpx: import the rest when a source with codings cannot be read (the "
+            "summary names every source dropped and its codings).",
+        ),
+    ] = False,
     case: Annotated[
         str | None,
         typer.Option(
@@ -96,6 +104,7 @@ def import_(
         allow_merge=merge,
         coder=coder,
         case=case,
+        skip_unreadable=skip_unreadable,
     )
     proj = get_project(ctx, project, create=True)
     try:

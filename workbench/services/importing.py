@@ -26,6 +26,7 @@ class ImportRequest:
     allow_merge: bool = False  # .qdpx into a non-empty project
     coder: str | None = None  # codings files: override / default coder
     case: str | None = None  # the case the documents belong to (default: their own names)
+    skip_unreadable: bool = False  # .qdpx: import the rest when a coded source is unreadable
 
 
 KINDS = ("interview", "field-notes", "survey")
@@ -112,7 +113,11 @@ def import_files(
         for path in qdpx:
             from workbench.exchange.refi.qdpx_import import import_qdpx_into
 
-            lines.extend(import_qdpx_into(conn, path, allow_merge=req.allow_merge))
+            lines.extend(
+                import_qdpx_into(
+                    conn, path, allow_merge=req.allow_merge, skip_unreadable=req.skip_unreadable
+                )
+            )
         for path in codings:
             from workbench.services.codings_import import import_codings_file
 

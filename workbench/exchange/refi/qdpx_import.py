@@ -51,7 +51,13 @@ class Placed:
 class Outcome:
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    lost: list[tuple[str, int, str]] = field(default_factory=list)  # source, codings, why
     merged: list[str] = field(default_factory=list)
+
+    def lose(self, src: RSource, why: str) -> None:
+        """A source that cannot be placed: refused with its codings (see unreadable_lines)."""
+        n = len(src.whole) + sum(len(sel.codings) for sel in src.selections)
+        self.lost.append((src.name, n, why))
 
 
 def _identity(text: str) -> OffsetMap:
@@ -81,7 +87,7 @@ def _place_sources(
     seen: set[str] = set()
     for src in rp.sources:
         if src.guid in seen:
-            out.warnings.append(f"source '{src.name}': GUID {src.guid} used twice; skipped")
+            out.lose(src, f"GUID {src.guid} used twice")
             continue
         seen.add(src.guid)
         ex = rp.extras.documents.get(src.guid)
@@ -90,16 +96,16 @@ def _place_sources(
         old = existing.get(src.guid)
         if old is not None:
             if old.text != text:
-                out.warnings.append(
-                    f"source '{src.name}': the project has a document with its GUID "
-                    f"('{old.name}') but a different text; skipped with its codings"
+                out.lose(
+                    src,
+                    f"the project has a document with its GUID ('{old.name}') but a different text",
                 )
                 continue
             out.merged.append(f"source '{src.name}': merged into document '{old.name}'")
             placed.append(Placed(src, omap, text, existing_id=old.id))
             continue
         if not text.strip():
-            out.warnings.append(f"source '{src.name}': empty text; skipped")
+            out.lose(src, "empty text")
             continue
         name = _unique_name(src.name, names)
         if name != src.name:
@@ -121,7 +127,7 @@ def _place_sources(
             try:
                 doc, warnings = segment_text(name, text, ex.kind if ex else None, max_bytes)
             except WorkbenchError as exc:
-                out.warnings.append(f"skipped: {exc}")
+                out.lose(src, str(exc))
                 continue
             doc.source_name = f"{path.name}:{src.name}"
             out.warnings.extend(warnings)
@@ -148,6 +154,7 @@ class _CodingWriter:
         self.guids: set[str] = set()
         self.spans: set[tuple[Any, ...]] = set()
         self.skipped: dict[str, int] = {}
+        self.lost: dict[str, int] = {}  # codings that cannot be placed, by why
         self.added = 0
         self.present = 0
         self.inline_memos = 0
@@ -159,6 +166,9 @@ class _CodingWriter:
         code_id = self.codes.get(c.code or "")
         if code_id is None:
             self.skip("codings whose code is not in the file's codebook")
+            self.lost["name a code the file's codebook does not hold"] = (
+                self.lost.get("name a code the file's codebook does not hold", 0) + 1
+            )
             return
         coder = self.rp.user_name(c.user or fallback_user or self.rp.default_user) or "unknown"
         span = (p.doc_id, start, end, code_id, coder)
@@ -200,6 +210,9 @@ class _CodingWriter:
             start, end = p.omap(sel.start), p.omap(sel.end)
             if not (0 <= start < end <= length):
                 self.skip("selections outside their text or empty")
+                if sel.codings:
+                    why = f"lie outside the text of '{p.src.name}' (or are empty)"
+                    self.lost[why] = self.lost.get(why, 0) + len(sel.codings)
                 continue
             for c in sel.codings:
                 self.write(p, start, end, c, sel.user)
@@ -280,7 +293,29 @@ def _write_meta(conn: Connection, rp: RProject) -> None:
             set_meta(conn, "codebook_version", str(rp.codebook.version))
 
 
-def import_qdpx_into(conn: Connection, path: Path, allow_merge: bool) -> list[str]:
+def unreadable_lines(path: Path, lost: list[tuple[str, int, str]], skip: bool) -> list[str]:
+    """A source that carries codings and cannot be read refuses the whole import (one line
+    per such source); with `skip` the import goes on and says what was dropped."""
+    coded = [(name, n, why) for name, n, why in lost if n]
+    if coded and not skip:
+        lines = [
+            f"{path}: source '{name}' cannot be read ({why}) and carries {n} codings"
+            for name, n, why in coded
+        ]
+        lines[-1] += "; nothing imported (add --skip-unreadable to import the rest)"
+        raise WorkbenchError(lines[0], lines)
+    out = [
+        f"dropped source '{name}' ({why}) with its {n} codings"
+        if n
+        else f"skipped source '{name}' ({why}; it had no codings)"
+        for name, n, why in lost
+    ]
+    return out
+
+
+def import_qdpx_into(
+    conn: Connection, path: Path, allow_merge: bool, skip_unreadable: bool = False
+) -> list[str]:
     """Import a .qdpx inside the caller's transaction; one line per document, then a summary,
     what merged, and warnings about what was skipped."""
     from workbench.config import load_config
@@ -296,6 +331,7 @@ def import_qdpx_into(conn: Connection, path: Path, allow_merge: bool) -> list[st
         )
     out = Outcome(warnings=list(rp.warnings))
     placed = _place_sources(conn, rp, path, max_bytes, out)
+    dropped = unreadable_lines(path, [*rp.unreadable, *out.lost], skip_unreadable)
     memo_plan: MemoPlan = plan_memos(rp, placed, out.warnings)
     # --- everything is parsed and checked: write --------------------------------------------
     codes, added_codes = place_codes(conn, rp.codebook, out.merged)
@@ -303,6 +339,11 @@ def import_qdpx_into(conn: Connection, path: Path, allow_merge: bool) -> list[st
     writer = _CodingWriter(conn, rp, codes, out)
     for p in placed:
         writer.source(p)
+    if writer.lost and not skip_unreadable:
+        lines = [f"{path}: {n} codings {why}" for why, n in writer.lost.items()]
+        lines[-1] += "; nothing imported (add --skip-unreadable to import the rest)"
+        raise WorkbenchError(lines[0], lines)  # the caller's transaction rolls back
+    dropped += [f"dropped {n} codings that {why}" for why, n in writer.lost.items()]
     n_memos = write_memos(conn, memo_plan, rp, placed, codes, out.merged)
     _write_meta(conn, rp)
     new_docs = sum(1 for p in placed if p.doc is not None)
@@ -316,5 +357,6 @@ def import_qdpx_into(conn: Connection, path: Path, allow_merge: bool) -> list[st
     return [
         *out.lines,
         *(f"merged: {m}" for m in out.merged),
+        *(f"warning: {w}" for w in dropped),
         *(f"warning: {w}" for w in out.warnings),
     ]

@@ -83,6 +83,7 @@ class RProject:
     description: str | None = None
     extras: Extras = field(default_factory=Extras)
     warnings: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, int, str]] = field(default_factory=list)  # name, codings, why
 
     def user_name(self, guid: str | None) -> str | None:
         """A user's name (else `user-` and the GUID's first 8 digits); None for no user."""
@@ -102,6 +103,20 @@ def _note_refs(el: Element) -> list[str]:
     return [g for r in kids(el, "NoteRef") if (g := normalise_guid(attr(r, "targetGUID")))]
 
 
+def _codings_in(*elements: Element) -> int:
+    """Codings a source element carries (on its selections and on the whole source)."""
+    seen: set[int] = set()
+    n = 0
+    for el in elements:
+        if id(el) in seen:
+            continue
+        seen.add(id(el))
+        n += sum(1 for _ in kids(el, "Coding"))
+        for sel in kids(el, "PlainTextSelection"):
+            n += sum(1 for _ in kids(sel, "Coding"))
+    return n
+
+
 class _Reader:
     def __init__(self, archive: SafeZip, max_text: int) -> None:
         self.zip = archive
@@ -109,14 +124,18 @@ class _Reader:
         self.warnings: list[str] = []
         self.skipped: Counter[str] = Counter()
         self.variables: dict[str, str] = {}  # variable GUID -> name
+        # Sources that could not be read: (name, codings they carry, why).
+        self.unreadable: list[tuple[str, int, str]] = []
 
-    def member_text(self, path: str, what: str) -> str | None:
-        """The UTF-8 text of an `internal://` file; None (with a warning) if unusable."""
-        if not path.startswith("internal://"):
-            self.warnings.append(f"{what}: '{path}' is outside the archive; not read")
-            return None
-        rest = path.removeprefix("internal://")
-        name = self.zip.find(f"sources/{rest}") or self.zip.find(rest)
+    def member_text(self, path: str, what: str, guid: str | None = None) -> str | None:
+        """The UTF-8 text a source's path names; None (with a warning) if unusable.
+
+        Exporters write the path many ways: `internal://NAME` (the spec), a bare `NAME`,
+        `sources/NAME`, back-slashed Windows paths, absolute paths or `file://` URLs of the
+        exporter's own disk. Whatever the spelling, only a member of the archive is read: the
+        one at that path, else the member of `sources/` with the same file name, else the one
+        named after the source's GUID (case-insensitive)."""
+        name = self._resolve(path, guid)
         if name is None:
             self.warnings.append(f"{what}: '{path}' is missing from the archive")
             return None
@@ -127,13 +146,38 @@ class _Reader:
             self.warnings.append(f"{what}: '{name}' is not UTF-8 text; skipped")
             return None
 
-    def text_of(self, el: Element, what: str) -> str | None:
+    def _resolve(self, path: str, guid: str | None) -> str | None:
+        from urllib.parse import unquote
+
+        rest = path.strip()
+        for scheme in ("internal://", "file:///", "file://"):
+            if rest.casefold().startswith(scheme):
+                rest = rest[len(scheme) :]
+                break
+        rest = unquote(rest).replace("\\", "/")
+        base = rest.rsplit("/", 1)[-1]
+        tries = [f"sources/{rest}", rest] if "/" not in rest else [rest.lstrip("/")]
+        tries += [f"sources/{base}", base]
+        for candidate in tries:
+            found = self.zip.find(candidate)
+            if found is not None:
+                return found
+        if guid:
+            folded = guid.casefold()
+            for n in self.zip.names():
+                leaf = n.rsplit("/", 1)[-1]
+                stem = leaf.rsplit(".", 1)[0].strip("{}").casefold()
+                if stem == folded and leaf.casefold().endswith(".txt"):
+                    return n
+        return None
+
+    def text_of(self, el: Element, what: str, guid: str | None = None) -> str | None:
         inline = kid_text(el, "PlainTextContent")
         if inline is not None:
             return inline
         path = attr(el, "plainTextPath")
         if path:
-            return self.member_text(path, what)
+            return self.member_text(path, what, guid)
         return None
 
     def coding(self, el: Element) -> RCoding:
@@ -154,13 +198,11 @@ class _Reader:
         if guid is None:
             self.warnings.append(f"{what}: missing or malformed GUID; skipped")
             return None
-        text = self.text_of(el, what)
+        text = self.text_of(el, what, guid)
         if text is None:
             rich = attr(outer, "richTextPath") or attr(outer, "path") or ""
-            self.warnings.append(
-                f"{what}: no plain-text representation{f' (only {rich})' if rich else ''}; "
-                "skipped with its codings"
-            )
+            reason = f"no readable plain text{f' (only {rich})' if rich else ''}"
+            self.unreadable.append((name, _codings_in(el, outer), reason))
             return None
         src = RSource(guid, name, text, attr(outer, "creationDateTime"))
         src.description = kid_text(outer, "Description") or None
@@ -214,9 +256,8 @@ class _Reader:
             elif tag == "PDFSource":
                 rep = kid(child, "Representation")
                 if rep is None:
-                    self.warnings.append(
-                        f"PDF source '{attr(child, 'name') or '?'}': no text representation; "
-                        "skipped with its codings"
+                    self.unreadable.append(
+                        (attr(child, "name") or "?", _codings_in(child), "no text representation")
                     )
                 else:
                     src = self.text_source(rep, child, "PDF source")
@@ -349,5 +390,6 @@ def read_qdpx(path: Path, max_text: int) -> RProject:
         _skipped_parts(reader, root)
     finally:
         archive.close()
+    rp.unreadable = reader.unreadable
     rp.warnings = reader.warnings + [f"skipped {n} {what}" for what, n in reader.skipped.items()]
     return rp
