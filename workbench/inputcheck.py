@@ -37,9 +37,11 @@ def require_regular_file(path: str | os.PathLike[str], what: str = "file") -> in
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise WorkbenchError(f"{p}: no such {what}") from None
+        raise WorkbenchError(f"{p}: cannot read the {what} (no such file)") from None
     except OSError as exc:
         raise WorkbenchError(f"{p}: cannot read the {what} ({exc.strerror or exc})") from None
     if not stat.S_ISREG(st.st_mode):
-        raise WorkbenchError(f"{p}: is {file_kind(st.st_mode)}, not a {what} to read")
+        raise WorkbenchError(
+            f"{p}: is {file_kind(st.st_mode)}, not a file (only regular files are read)"
+        )
     return st.st_size

@@ -30,8 +30,10 @@ def format_size(n: int) -> str:
 
 def read_limited(path: Path, max_bytes: int) -> bytes:
     """The file's bytes; refuses a missing, empty or oversized file without reading it all."""
+    from workbench.inputcheck import require_regular_file
+
+    size = require_regular_file(path)
     try:
-        size = path.stat().st_size
         if size > max_bytes:
             raise _too_big(path, size, max_bytes)
         with path.open("rb") as fh:

@@ -152,6 +152,21 @@ def _import_project(conn: Connection, path: Path) -> list[str]:
         other.close()
     except sqlite3.DatabaseError as exc:
         raise WorkbenchError(f"{path}: not a Workbench project ({exc})") from exc
+    orphans = [
+        what
+        for r in rows
+        for what, ok in (
+            ("document", r["document_id"] in other_docs),
+            ("code", r["code_id"] in other_codes),
+        )
+        if not ok
+    ]
+    if orphans:
+        docs, codes = orphans.count("document"), orphans.count("code")
+        raise WorkbenchError(
+            f"{path}: damaged project: {docs} codings name a missing document and {codes} a "
+            "missing code (run `workbench check` on it); nothing imported"
+        )
 
     def other_path(cid: str) -> str:
         names = []

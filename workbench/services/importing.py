@@ -30,6 +30,7 @@ class ImportRequest:
 
 
 KINDS = ("interview", "field-notes", "survey")
+CODINGS_FACTOR = 10  # a codings CSV or project may be this many times the import size limit
 
 
 def parse_attr_options(pairs: list[str] | None) -> dict[str, str]:
@@ -61,9 +62,22 @@ def import_files(
 
     if req.kind is not None and req.kind not in KINDS:
         raise WorkbenchError(f"--kind {req.kind}: must be one of {', '.join(KINDS)}")
-    missing = [p for p in req.paths if not p.exists()]
-    if missing:
-        raise WorkbenchError(f"{missing[0]}: no such file")
+    from workbench.inputcheck import require_regular_file
+
+    bad: list[str] = []
+    for p in req.paths:  # before anything opens them: a FIFO would block, a folder fail
+        try:
+            size = require_regular_file(p)
+        except WorkbenchError as exc:
+            bad.extend(exc.problems)
+            continue
+        if _is_codings_file(p) and size > CODINGS_FACTOR * req.max_bytes:
+            bad.append(
+                f"{p}: {size:,} bytes is over the codings-file limit of "
+                f"{CODINGS_FACTOR * req.max_bytes:,} ({CODINGS_FACTOR} x the import size limit)"
+            )
+    if bad:
+        raise WorkbenchError(bad[0], bad)
     if req.name and len(req.paths) > 1:
         raise WorkbenchError("--name applies to a single file; several files were given")
     qdpx = [p for p in req.paths if p.suffix.lower() == ".qdpx"]
@@ -129,11 +143,18 @@ def set_attributes_from_csv(project: Project, path: Path, *, strict: bool = Fals
     """First column = document (or case) name; other columns = attribute names. All or
     nothing. A row naming no document yet is kept as the attributes of a case of that name
     and applied when such a document is imported (CONTRACT §8); `strict` refuses it."""
+    from workbench.config import load_config
+    from workbench.ingest.textio import format_size
+    from workbench.inputcheck import require_regular_file
     from workbench.services.cases import documents_of_case, set_case_attributes
     from workbench.services.documents import document_row, set_attributes
 
-    if not path.exists():
-        raise WorkbenchError(f"{path}: no such file")
+    size = require_regular_file(path, "attributes file")
+    limit = load_config().max_import_bytes
+    if size > limit:
+        raise WorkbenchError(
+            f"{path}: {format_size(size)} is over the import size limit of {format_size(limit)}"
+        )
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
