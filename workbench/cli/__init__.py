@@ -45,6 +45,7 @@ def _root(
 
 def _register() -> None:
     from workbench.cli import (  # noqa: F401  (modules register their commands on import)
+        analysis_cmds,
         check_cmd,
         codebook_cmds,
         coding_cmds,
