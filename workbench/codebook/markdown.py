@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from workbench.codebook.model import Code, Codebook, effective_id, iter_codes
+from workbench.codebook.model import Code, Codebook, check_depth, effective_id, iter_codes
 
 _ESCAPE = re.compile(r"([\\`*_\[\]<|])")
 _LINE_START = re.compile(r"^\s*(?:([#>+-])|\d+([.)]))")
@@ -100,6 +100,7 @@ def codebook_to_markdown(cb: Codebook, counts: dict[str, int] | None = None) -> 
     """Title, contents (the hierarchy as a numbered list), then one numbered section per code
     with its definition, when to use it and not, aliases, example quotes and, when `counts`
     (code id -> number of codings) is given, its codings with and without sub-codes."""
+    check_depth(cb)
     counter = _Counter(counts)
     n_codes = sum(1 for _ in iter_codes(cb))
     out = [f"# Codebook: {md_escape(cb.codebook)}", ""]

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from workbench.errors import WorkbenchError
+
 COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 PATH_SEP = " > "
 
@@ -35,6 +37,18 @@ CODE_KEYS: tuple[str, ...] = (
 )
 CODEBOOK_KEYS: tuple[str, ...] = ("codebook", "version", "codes")
 MERGED_FROM_KEYS: tuple[str, ...] = ("codebook", "id", "path")
+
+# The one nesting limit for codes: a top-level code is level 1. Reading (YAML and .qdc),
+# validating, merging and writing (YAML, .qdc, Markdown) all refuse a deeper codebook.
+MAX_CODE_DEPTH = 50
+
+
+def depth_text() -> str:
+    """The message for a codebook nested deeper than MAX_CODE_DEPTH (the same everywhere)."""
+    return (
+        f"codes are nested more than {MAX_CODE_DEPTH} levels deep "
+        f"(the limit is {MAX_CODE_DEPTH} levels)"
+    )
 
 
 def _none_to_list(value: Any) -> Any:
@@ -157,3 +171,20 @@ def iter_codes(cb: Codebook) -> Iterator[tuple[Code, list[str], str | None]]:
 def normalise_name(name: str) -> str:
     """Names compared for sibling uniqueness: whitespace collapsed, case folded."""
     return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def code_depth(codes: list[Code]) -> int:
+    """How many levels deep the codes nest (1 for codes without children); no recursion."""
+    deepest = 0
+    stack = [(c, 1) for c in codes]
+    while stack:
+        code, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((c, level + 1) for c in code.children)
+    return deepest
+
+
+def check_depth(cb: Codebook, action: str = "write") -> None:
+    """Raise WorkbenchError (one line) if `cb` nests deeper than MAX_CODE_DEPTH."""
+    if code_depth(cb.codes) > MAX_CODE_DEPTH:
+        raise WorkbenchError(f"cannot {action} the codebook: {depth_text()}")

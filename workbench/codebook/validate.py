@@ -11,9 +11,11 @@ from pydantic import BaseModel, ValidationError
 from workbench.codebook.model import (
     CODE_KEYS,
     CODEBOOK_KEYS,
+    MAX_CODE_DEPTH,
     MERGED_FROM_KEYS,
     Codebook,
     default_id,
+    depth_text,
     normalise_name,
 )
 from workbench.codebook.yamlnodes import LinedYaml, Loc, type_name
@@ -207,6 +209,24 @@ def cross_check_codes(doc: LinedYaml) -> list[tuple[int, str]]:
     return out
 
 
+def too_deep(doc: LinedYaml) -> list[tuple[int, str]]:
+    """The first code (in file order) nested deeper than MAX_CODE_DEPTH, as a problem."""
+    codes = doc.data.get("codes") if isinstance(doc.data, dict) else None
+    stack: list[tuple[Any, Loc, int]] = [(codes, ("codes",), 1)]
+    found: list[int] = []
+    while stack:
+        items, loc, level = stack.pop()
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if level > MAX_CODE_DEPTH:
+                found.append(doc.line_of((*loc, i)))
+                break
+            if isinstance(item, dict):
+                stack.append((item.get("children"), (*loc, i, "children"), level + 1))
+    return [(min(found), depth_text())] if found else []
+
+
 def validate_codebook_doc(doc: LinedYaml) -> tuple[Codebook | None, list[tuple[int, str]]]:
     """Validate parsed YAML as a codebook; returns (model or None, [(line, message)])."""
     if not isinstance(doc.data, dict):
@@ -217,6 +237,9 @@ def validate_codebook_doc(doc: LinedYaml) -> tuple[Codebook | None, list[tuple[i
                 f"and 'codes', not {type_name(doc.data)}",
             )
         ]
+    deep = too_deep(doc)
+    if deep:  # the only problem reported: the rest of such a file is not worth reading
+        return None, deep
     describe = describe_codebook_loc(doc.data)
     cb, problems = validate_model(Codebook, doc, describe, allowed_codebook_keys)
     problems = [(line, _TOP_HINTS.get(msg, msg)) for line, msg in problems]

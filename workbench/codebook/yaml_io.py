@@ -9,6 +9,7 @@ from workbench.codebook.model import (
     CODE_KEYS,
     Code,
     Codebook,
+    check_depth,
     default_id,
     effective_id,
     iter_codes,
@@ -110,6 +111,7 @@ def codebook_data(cb: Codebook) -> dict[str, Any]:
 
 def dump_codebook(cb: Codebook) -> str:
     """Deterministic YAML (CONTRACT §4 key order); load -> dump is stable byte for byte."""
+    check_depth(cb)
     return dump_yaml(codebook_data(cb))
 
 

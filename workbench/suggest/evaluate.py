@@ -19,11 +19,13 @@ from typing import Any
 import numpy as np
 
 from workbench.errors import WorkbenchError
+from workbench.inputcheck import require_regular_file
 from workbench.suggest.profiles import CodeProfile
 
 Progress = Callable[[int, int], None]
 EmbedFn = Callable[[list[str], Progress | None], np.ndarray]
 SPLITS = ("train", "test")
+MAX_GOLD_BYTES = 100 * 1024 * 1024  # gold files are read whole, then embedded row by row
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,14 @@ class GoldRow:
 def read_gold(path: Path) -> tuple[list[GoldRow], bool]:
     """Rows of the gold CSV and whether it has a split column; WorkbenchError if malformed."""
     label = str(path)
+    if not Path(path).exists():
+        raise WorkbenchError(f"{label}: no such file")
+    size = require_regular_file(path, "gold file")  # not a folder, FIFO or device
+    if size > MAX_GOLD_BYTES:
+        raise WorkbenchError(
+            f"{label}: {size:,} bytes is too large for a gold file "
+            f"(the limit is {MAX_GOLD_BYTES // (1024 * 1024)} MB)"
+        )
     try:
         with Path(path).open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -65,6 +75,8 @@ def read_gold(path: Path) -> tuple[list[GoldRow], bool]:
         raise WorkbenchError(f"{label}: no such file") from None
     except IsADirectoryError:
         raise WorkbenchError(f"{label}: is a folder, not a file") from None
+    except OSError as exc:
+        raise WorkbenchError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
         raise WorkbenchError(f"{label}: not UTF-8 text") from None
     except csv.Error as exc:

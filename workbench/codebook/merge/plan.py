@@ -18,7 +18,7 @@ from workbench.codebook.merge.types import (
     PlanEntry,
     SourceKey,
 )
-from workbench.codebook.model import Codebook
+from workbench.codebook.model import MAX_CODE_DEPTH, Codebook, code_depth, depth_text
 from workbench.codebook.validate import field_text, validate_model
 from workbench.codebook.yamlnodes import LinedYaml, Loc, Problems, format_problems
 from workbench.codebook.yamlnodes import read_lined_yaml as _read
@@ -300,10 +300,23 @@ def read_plan(path: Path, ix: SourceIndex) -> list[PlanEntry]:
     entries = [e for i, raw in enumerate(model.entries) if (e := checker.entry(i, raw))]
     problems += checker.problems
     if not problems:
-        problems += [(line or 1, msg) for line, msg in build(ix, entries).issues]
+        problems += _build_issues(ix, entries, doc.line_of(("entries",)))
     if problems:
         raise PlanInvalid(format_problems(label, problems))
     return entries
+
+
+def _build_issues(ix: SourceIndex, entries: list[PlanEntry], line: int) -> Problems:
+    """What keeps `entries` from being applied, including `under` placements that would nest
+    the merged codes deeper than the one codebook limit (MAX_CODE_DEPTH)."""
+    too_deep = [(line, f"with the plan's 'under' placements, {depth_text()}")]
+    try:
+        built = build(ix, entries)
+    except RecursionError:  # only a chain of placements far past the limit gets here
+        return too_deep
+    if code_depth(built.codebook.codes) > MAX_CODE_DEPTH:
+        return too_deep
+    return [(issue_line or 1, msg) for issue_line, msg in built.issues]
 
 
 def apply_plan(
@@ -337,7 +350,7 @@ def apply_entries(
         if e.action == "merge" and len({k.book for k in e.keys()}) != len(e.codes):
             problems.append((n, f"entry {n}: a merge takes one code per book"))
     if not problems:
-        problems = [(line or 1, msg) for line, msg in build(ix, entries).issues]
+        problems = _build_issues(ix, entries, 1)
     if problems:
         raise PlanInvalid([msg for _, msg in problems])
     return _apply(ix, [_copy(e) for e in entries], options, None)

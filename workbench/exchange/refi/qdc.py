@@ -18,7 +18,17 @@ from xml.etree.ElementTree import Element
 
 from pydantic import ValidationError
 
-from workbench.codebook.model import COLOR_RE, Code, Codebook, default_id, normalise_name
+from workbench.codebook.model import (
+    COLOR_RE,
+    MAX_CODE_DEPTH,
+    Code,
+    Codebook,
+    check_depth,
+    code_depth,
+    default_id,
+    depth_text,
+    normalise_name,
+)
 from workbench.errors import WorkbenchError
 from workbench.exchange.refi.description import (
     CodeFields,
@@ -27,6 +37,7 @@ from workbench.exchange.refi.description import (
 )
 from workbench.exchange.refi.guids import derived_guid, normalise_guid
 from workbench.exchange.refi.xmlio import Node, Writer, attr, kid, kid_text, kids, parse_xml
+from workbench.inputcheck import require_regular_file
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PI_TARGET = "workbench-codebook"
@@ -74,6 +85,8 @@ def add_code_nodes(
     parent: Node, codes: list[Code], note_refs: NoteRefs | None = None
 ) -> dict[str, str]:
     """Append `Code` elements (tree) under `parent`; returns {code guid: code id or path}."""
+    if code_depth(codes) > MAX_CODE_DEPTH:
+        raise WorkbenchError(f"cannot write the codebook: {depth_text()}")
     guids: dict[str, str] = {}
 
     def visit(node: Node, items: list[Code], parent_path: list[str]) -> None:
@@ -130,6 +143,7 @@ def add_sets_node(
 
 def qdc_bytes(cb: Codebook) -> bytes:
     """The codebook as a `.qdc` document (valid against Codebook.xsd)."""
+    check_depth(cb)
     root = Node("CodeBook", {"xmlns": CODEBOOK_NS, "origin": origin_label()})
     add_code_nodes(root.add("Codes"), cb.codes)
     add_sets_node(root, cb.codes, "guid")
@@ -280,6 +294,18 @@ def _unique_ids(items: list[dict[str, Any]], warnings: list[str]) -> None:
     visit(items, [])
 
 
+def _element_depth(codes_el: Element) -> int:
+    """How deep `Code` elements nest under `codes_el` (no recursion: files may be hostile)."""
+    deepest = 0
+    stack = [(el, 1) for el in kids(codes_el, "Code")]
+    while stack:
+        el, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_CODE_DEPTH:
+            stack.extend((child, level + 1) for child in kids(el, "Code"))
+    return deepest
+
+
 def codebook_from_codes_el(
     codes_el: Element | None,
     sets: list[SetInfo],
@@ -291,6 +317,8 @@ def codebook_from_codes_el(
     """A Codebook from a `Codes` element (None when it holds no codes)."""
     if codes_el is None or kid(codes_el, "Code") is None:
         return None
+    if _element_depth(codes_el) > MAX_CODE_DEPTH:
+        raise WorkbenchError(f"{label}: {depth_text()}")
     items = _code_dicts(codes_el, [], memberships(sets), _ReadCtx(warnings))
     _unique_ids(items, warnings)
     data: dict[str, Any] = {"codebook": title, "codes": items}
@@ -340,7 +368,7 @@ def read_qdc_report(path: Path) -> tuple[Codebook, list[str]]:
     """Read a `.qdc` file: (codebook, warnings about what was adjusted or skipped)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        size = require_regular_file(path, "codebook")
         if size > MAX_QDC_BYTES:
             raise WorkbenchError(f"{path}: {size:,} bytes is too large for a codebook")
         data = path.read_bytes()
