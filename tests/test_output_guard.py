@@ -94,3 +94,35 @@ def test_umask_and_symlink_write_through(cli, project: Path, tmp_path: Path) -> 
         assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("document,")
     finally:
         os.umask(old)
+
+
+def test_formula_guard_round_trips(cli, tmp_path: Path) -> None:
+    """Our own CSV comes back exactly: the import removes just the `'` the export added."""
+    outs = []
+    for name in ("a", "b"):
+        p = tmp_path / f"{name}.sqlite"
+        assert cli("import", CORE / "interview_a.txt", "--name", "=EVILDOC()", "-p", p).code == 0
+        assert cli("codebook", "import", CORE / "codebook.yaml", "-p", p).code == 0
+        outs.append(p)
+    a, b = outs
+    r = cli(
+        "code",
+        "=EVILDOC()",
+        "--segment",
+        "1",
+        "--code",
+        "hidden-work",
+        "--coder",
+        "=coder()",
+        "--memo",
+        "+memo",
+        "-p",
+        a,
+    )
+    assert r.code == 0, r.err
+    x, y = tmp_path / "x.csv", tmp_path / "y.csv"
+    assert cli("export", "excerpts", "-o", x, "-p", a).code == 0
+    r = cli("import", x, "-p", b)
+    assert r.code == 0 and "1 codings imported" in r.out, r.out + r.err
+    assert cli("export", "excerpts", "-o", y, "-p", b).code == 0
+    assert x.read_bytes() == y.read_bytes()

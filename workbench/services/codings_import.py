@@ -85,7 +85,7 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
     problems: list[str] = []
     for lineno, row in enumerate(rows, start=2):
         where = f"{path}:{lineno}"
-        name = (row.get("document") or "").strip()
+        name = unneutralise((row.get("document") or "").strip())
         doc = docs.get(name)
         if doc is None:
             problems.append(f"{where}: document '{name}' is not in this project; not imported")
@@ -115,7 +115,7 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
                 "project's codebook (by id, name, path, alias or merged_from)"
             )
             continue
-        who = (row.get("coder") or "").strip() or default_coder
+        who = unneutralise((row.get("coder") or "").strip()) or default_coder
         if not who:
             problems.append(f"{where}: empty coder and no --coder given")
             continue
