@@ -126,3 +126,16 @@ def test_formula_guard_round_trips(cli, tmp_path: Path) -> None:
     assert r.code == 0 and "1 codings imported" in r.out, r.out + r.err
     assert cli("export", "excerpts", "-o", y, "-p", b).code == 0
     assert x.read_bytes() == y.read_bytes()
+
+
+def test_stale_temp_files_of_a_killed_export_are_removed(
+    cli, project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "x.csv"
+    old, fresh, other = (tmp_path / n for n in (".x.csv.abc.tmp", ".x.csv.def.tmp", ".y.tmp"))
+    for f in (old, fresh, other):
+        f.write_text("partial", encoding="utf-8")
+    os.utime(old, (0, 0))
+    os.utime(other, (0, 0))
+    assert cli("export", "excerpts", "-o", out, "-p", project).code == 0
+    assert not old.exists() and fresh.exists() and other.exists()

@@ -53,6 +53,31 @@ def check_output(path: str | os.PathLike[str]) -> Path:
     return target
 
 
+STALE_SECONDS = 3600
+
+
+def sweep_stale(target: Path) -> int:
+    """Remove temporary files of our own naming (`.NAME.*.tmp` beside NAME) left by an
+    export that was killed, once they are an hour old. Returns how many went."""
+    import time
+
+    n = 0
+    for tmp in target.parent.glob(f".{glob_escape(target.name)}.*.tmp"):
+        try:
+            if tmp.is_file() and time.time() - tmp.stat().st_mtime > STALE_SECONDS:
+                tmp.unlink()
+                n += 1
+        except OSError:
+            continue
+    return n
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
 def _mode_for(target: Path) -> int:
     """An existing file keeps its mode; a new one gets 0o666 less the umask."""
     if target.exists():
@@ -80,6 +105,7 @@ def atomic_write(path: str | os.PathLike[str], *, newline: str | None = None) ->
     """Yield a text handle; on success the file replaces `path` in one rename."""
     target = check_output(path)
     folder = target.parent
+    sweep_stale(target)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
@@ -97,6 +123,7 @@ def atomic_write(path: str | os.PathLike[str], *, newline: str | None = None) ->
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     target = check_output(path)
+    sweep_stale(target)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
