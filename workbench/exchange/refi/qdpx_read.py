@@ -23,7 +23,9 @@ from workbench.exchange.refi.qdc import SetInfo, codebook_from_codes_el, read_se
 from workbench.exchange.refi.safezip import SafeZip, open_archive
 from workbench.exchange.refi.xmlio import attr, kid, kid_text, kids, local, parse_xml
 
-MAX_QDE_BYTES = 256 * 1024 * 1024
+MAX_QDE_BYTES = (
+    64 * 1024 * 1024
+)  # project.qde: XML of all codings (parsing takes ~10x this in memory)
 _VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue")
 _SKIPPED_SOURCES = ("PictureSource", "AudioSource", "VideoSource")
 
