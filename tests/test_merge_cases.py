@@ -21,7 +21,7 @@ from workbench.codebook.merge import (
     render_report,
     write_plan,
 )
-from workbench.codebook.model import Code, iter_codes
+from workbench.codebook.model import Code, Codebook, iter_codes
 from workbench.codebook.yaml_io import dump_codebook, load_codebook, parse_codebook
 from workbench.errors import WorkbenchError
 
@@ -66,7 +66,8 @@ def test_same_idea_under_different_names_merges_by_meaning(result: MergeResult) 
 
 def test_alias_in_one_book_only(result: MergeResult) -> None:
     merged = by_path(result)["Multiple systems"]
-    assert merged.aliases == ["too many apps"]  # the source alias, not a duplicate of it
+    # every distinct spelling of a source name is kept, so codings under either one map
+    assert merged.aliases == ["too many apps", "Too many apps"]
     assert [m.path for m in merged.merged_from] == ["Multiple systems", "Too many apps"]
     assert ("alias", "merge") in decision_kinds(result, "Multiple systems")
 
@@ -264,3 +265,116 @@ def test_split_the_other_way_keeps_the_broad_code_separate() -> None:
         split[0].message
     )
     assert not any(d.kind == "new" and "Hidden work" in d.result[0] for d in result.decisions)
+
+
+# --- definitions compared without the code's own name; opposite poles; merged spellings ------
+
+
+def two_books(a: list[Code], b: list[Code]) -> list[tuple[str, Codebook]]:
+    return [
+        ("a.yaml", Codebook(codebook="A", codes=a)),
+        ("b.yaml", Codebook(codebook="B", codes=b)),
+    ]
+
+
+TRUST_A = Code(
+    name="Trust",
+    description="Mentions of the NHS trust as an organisation: the trust board, trust "
+    "policies and decisions the trust makes.",
+)
+TRUST_B = Code(
+    name="Trust",
+    description="Whether patients trust their doctor: trust in the clinician's honesty and "
+    "judgement, and losing that trust.",
+)
+
+
+@pytest.mark.parametrize("embed", [None, hashed_bow_embed], ids=["no model", "bow model"])
+def test_a_shared_name_word_is_not_agreement(embed) -> None:  # type: ignore[no-untyped-def]
+    """Both definitions say 'trust' four times and share nothing else: a clash, not a merge."""
+    result = merge_codebooks(two_books([TRUST_A], [TRUST_B]), MergeOptions(), embed)
+    assert not any(d.action == "merge" for d in result.decisions)
+    assert [c.kind for c in result.conflicts] == ["clash"]
+    assert {c.name for c in result.codebook.codes} == {"Trust (a)", "Trust (b)"}
+
+
+def test_same_name_reworded_still_merges() -> None:
+    a = Code(name="Parking", description="Car parking spaces and charges at the hospital.")
+    b = Code(name="parking", description="Finding a car space at the hospital and its charges.")
+    result = merge_codebooks(two_books([a], [b]))
+    assert [c.name for c in result.codebook.codes] == ["Parking"]
+    assert result.codebook.codes[0].aliases == ["parking"]
+    assert not result.conflicts
+
+
+def test_opposite_poles_are_never_matched_by_meaning_or_fuzzy_name() -> None:
+    a = Code(name="Positive experience", description="Overall praise of the service.")
+    b = Code(name="Negative experience", description="Overall praise of the service.")
+    c = Code(name="Barriers", description="What makes the change harder to put in place.")
+    d = Code(name="Facilitators", description="What makes the change harder to put in place.")
+    options = MergeOptions(meaning_threshold=0.5, fuzzy_threshold=60)
+    result = merge_codebooks(two_books([a, c], [b, d]), options, hashed_bow_embed)
+    assert not any(x.action == "merge" for x in result.decisions)
+    assert len(result.codebook.codes) == 4
+
+
+def hidden_work_books() -> list[tuple[str, Codebook]]:
+    a = Code(
+        name="Hidden work",
+        id="hidden",
+        description="Support work absorbed by reception staff without recognition.",
+    )
+    b = Code(
+        name="Staff roles",
+        id="roles",
+        children=[
+            Code(
+                name="hidden-work",
+                id="hw",
+                description="Unrecognised support work that falls on receptionists.",
+            )
+        ],
+    )
+    return two_books([a], [b])
+
+
+def test_every_source_spelling_becomes_an_alias() -> None:
+    result = merge_codebooks(hidden_work_books())
+    merged = by_path(result)["Hidden work"]
+    assert merged.aliases == ["hidden-work"]
+    assert [(m.codebook, m.id) for m in merged.merged_from] == [
+        ("a.yaml", "hidden"),
+        ("b.yaml", "hw"),
+    ]
+    text = dump_codebook(result.codebook)
+    assert dump_codebook(parse_codebook(text)) == text
+
+
+def test_codings_under_another_spelling_map_onto_the_merged_code(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A colleague's codings CSV says `hidden-work`; the merged book names it `Hidden work`
+    (id `hidden`); neither its id nor its path says `hidden-work`: only the alias maps it."""
+    merged = tmp_path / "merged.yaml"
+    merged.write_text(dump_codebook(merge_codebooks(hidden_work_books()).codebook), "utf-8")
+    project = tmp_path / "study.sqlite"
+    doc = tmp_path / "interview_a.txt"
+    doc.write_text((FIXTURES / "core" / "interview_a.txt").read_text("utf-8"), "utf-8")
+    assert cli("import", doc, "--project", project).code == 0
+    assert cli("codebook", "import", merged, "--project", project).code == 0
+    csv = tmp_path / "coder-b.csv"
+    csv.write_text(
+        "document,start,end,code,coder\ninterview_a,138,188,hidden-work,coder-b\n", "utf-8"
+    )
+    res = cli("import", csv, "--project", project)
+    assert res.code == 0, res.err
+    from workbench.store import schema as s
+    from workbench.store.db import open_project
+
+    proj = open_project(project)
+    try:
+        with proj.read() as conn:
+            rows = conn.execute(s.codings.select()).mappings().all()
+    finally:
+        proj.close()
+    assert [(r["code_id"], r["coder"], r["start"], r["end"]) for r in rows] == [
+        ("hidden", "coder-b", 138, 188)
+    ]

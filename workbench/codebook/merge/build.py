@@ -6,8 +6,9 @@ Rules (docs/merging.md):
   include/exclude, colour and id are the survivor's unless it lacks them;
 - placement: the survivor's parent wins (first book's placement), unless the entry says
   `under`; a placement that would put a code inside itself is dropped and reported;
-- every source name and alias becomes an alias (except the final name), unless it would point
-  to two codes; `merged_from` lists every source code (book label, id, path);
+- every source name and alias becomes an alias (every distinct spelling, `hidden-work` as well
+  as `Hidden work`; only the final name itself is left out), unless it would point to two
+  codes; `merged_from` lists every source code (book label, id, path);
 - two siblings left with the same name get the book label as a suffix.
 """
 
@@ -198,14 +199,18 @@ class _Builder:
         )
 
     def _aliases(self, g: Group, codes: list[Code]) -> list[str]:
-        final = name_key(g.name)
-        out: dict[str, str] = {}
+        """Every source name and alias, each distinct spelling once: `hidden-work` stays an
+        alias of `Hidden work` so codings made under it map onto the merged code. Only the
+        final name itself (the same string, spacing aside) is left out."""
+        seen = {_spelling(g.name)}
+        out: list[str] = []
         for c in codes:
             for alias in (c.name, *c.aliases):
-                key = name_key(alias)
-                if key and key != final and key not in out:
-                    out[key] = alias
-        return list(out.values())
+                key = _spelling(alias)
+                if key and key not in seen:
+                    seen.add(key)
+                    out.append(" ".join(alias.split()))
+        return out
 
     def _provenance(self, g: Group) -> list[MergedFrom]:
         out: dict[tuple[str, str], MergedFrom] = {}
@@ -308,6 +313,11 @@ class _Builder:
                 result=[PATH_SEP.join(g.path)],
             )
         )
+
+
+def _spelling(text: str) -> str:
+    """A name as written, surrounding and repeated spaces aside."""
+    return " ".join(text.split())
 
 
 def _union(items) -> list[str]:  # type: ignore[no-untyped-def]

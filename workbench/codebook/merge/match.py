@@ -4,8 +4,11 @@ Each (new code, merged code) pair gets its strongest kind of evidence: id > name
 fuzzy > meaning. Pairs are taken greedily in that order (then by score, then by whether their
 parents look alike, then by position), one partner each. Same-name and fuzzy pairs whose
 definitions clearly differ are not merged: same-name ones become a flagged clash (both
-renamed), fuzzy ones stay separate. Splits (one code matching several) are handled in
-`workbench.codebook.merge.splits`.
+renamed), fuzzy ones stay separate. Definitions are compared without the words of each
+code's own name, so a shared name word is not taken for agreement. Fuzzy and meaning matches
+between opposite poles (`Barriers` / `Facilitators`) are not made. Splits (one code matching
+several) are handled in `workbench.codebook.merge.splits`; for them, meaning matches a little
+below the threshold are kept as `near` candidates that never merge on their own.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from workbench.codebook.merge.build import Built, Group
 from workbench.codebook.merge.index import SourceCode, SourceIndex
 from workbench.codebook.merge.text import (
     VectorCache,
-    definition_text,
+    definition_without_name,
     fuzzy_ratio,
+    is_lexical,
     meaning_text,
     name_key,
+    opposite_poles,
 )
 from workbench.codebook.merge.types import (
     KIND_RANK,
@@ -43,6 +48,7 @@ class Candidate:
     ctx: int
     rule: str
     g_order: tuple[int, int]
+    near: bool = False  # a meaning match just below the threshold: only evidence of a split
 
     def sort_key(self, ix: SourceIndex) -> tuple[int, float, int, tuple[int, int], tuple[int, int]]:
         return (KIND_RANK[self.kind], -self.score, -self.ctx, ix[self.b].sort_key, self.g_order)
@@ -112,16 +118,16 @@ class Round:
     # --- evidence ----------------------------------------------------------------------
 
     def _meaning_scores(self) -> np.ndarray | None:
-        """Cosines of every (new code, merged code) pair; embeds all texts in one batch."""
+        """Cosines of the name + definition + examples of every (new code, merged code) pair;
+        embeds all texts in one batch (with the name-less definitions of the clash check)."""
         codes = [self.ix[k].code for k in self.bkeys] + [g.code for g in self.groups]
-        definitions = [definition_text(c) for c in codes if c is not None]
+        definitions = [definition_without_name(c) for c in codes if c is not None]
         self.lexical.add(definitions)
         if self.model is None:
             return None
-        self.model.add(definitions)
         b_texts = [meaning_text(self.ix[k].code) for k in self.bkeys]
         g_texts = [meaning_text(g.code) for g in self.groups]  # type: ignore[arg-type]
-        self.model.add([*b_texts, *g_texts])
+        self.model.add([*definitions, *b_texts, *g_texts])
         bm = np.array([self.model.vectors[t] for t in b_texts])
         gm = np.array([self.model.vectors[t] for t in g_texts])
         return np.round(bm @ gm.T, 4)
@@ -142,9 +148,14 @@ class Round:
             b_side = _side(self.ix, [bkey])
             b_parent = self._parent_names(sc)
             for j, g in enumerate(self.groups):
-                found = self._evidence(
-                    b_side, g_sides[j], meaning[i, j] if meaning is not None else None
-                )
+                cosine = meaning[i, j] if meaning is not None else None
+                found = self._evidence(b_side, g_sides[j], cosine)
+                near = False
+                if found is None and cosine is not None and self._near(b_side, g_sides[j], cosine):
+                    found, near = (
+                        ("meaning", float(cosine), "meaning cosine just below the threshold"),
+                        True,
+                    )
                 if found is None:
                     continue
                 kind, score, rule = found
@@ -152,7 +163,9 @@ class Round:
                     b_parent and g_parents[j] and b_parent & g_parents[j]
                 )
                 out.append(
-                    Candidate(bkey, g, kind, score, int(same_place), rule, self.ix[g.rep].sort_key)
+                    Candidate(
+                        bkey, g, kind, score, int(same_place), rule, self.ix[g.rep].sort_key, near
+                    )
                 )
         out.sort(key=lambda c: c.sort_key(self.ix))
         return out
@@ -171,6 +184,8 @@ class Round:
         if shared:
             text = b.label_of.get(min(shared)) or g.label_of.get(min(shared))
             return "alias", 1.0, f"'{text}' is a name or alias of both"
+        if _opposite(b, g):
+            return None
         best = max((fuzzy_ratio(x, y) for x in b.all_names for y in g.all_names), default=0.0)
         if best >= self.opt.fuzzy_threshold:
             return (
@@ -187,11 +202,15 @@ class Round:
             )
         return None
 
+    def _near(self, b: _Side, g: _Side, cosine: float) -> bool:
+        low = self.opt.meaning_threshold - self.opt.split_margin
+        return low <= cosine < self.opt.meaning_threshold and not _opposite(b, g)
+
     def definition_similarity(self, bkey: SourceKey, g: Group) -> tuple[float, float] | None:
-        """(model cosine or -1 without a model, shared-words cosine) of the two definitions;
-        None when either code has no definition."""
-        a = definition_text(self.ix[bkey].code)
-        b = definition_text(g.code)  # type: ignore[arg-type]
+        """(model cosine or -1 without a model, shared-words cosine) of the two definitions,
+        each without the words of its own code's name; None when either has nothing left."""
+        a = definition_without_name(self.ix[bkey].code)
+        b = definition_without_name(g.code)  # type: ignore[arg-type]
         if not a or not b:
             return None
         words = self.lexical.cosine(a, b) or 0.0
@@ -203,7 +222,7 @@ class Round:
     def assign(self) -> None:
         for cand in self.candidates:
             b, g = cand.b, cand.g
-            if b in self.partner or b in self.clashed:
+            if b in self.partner or b in self.clashed or cand.near:
                 continue
             if id(g) in self.taken:
                 self.blocked.setdefault(b, []).append(cand)
@@ -214,24 +233,30 @@ class Round:
             self.taken[id(g)] = cand
 
     def _definitions_agree(self, cand: Candidate) -> bool:
-        """Different meaning = both the model (when there is one) and shared words say the
-        definitions are far apart."""
+        """Different meaning = the model's cosine of the two definitions (without their
+        names' words) is below `clash_threshold`; without a model (or with a shared-words
+        stand-in for one), their shared-words cosine is below `lexical_clash_threshold`."""
         sims = self.definition_similarity(cand.b, cand.g)
         if sims is None:
             cand.rule += "; no definition on one side to compare"
             return True
         model, words = sims
+        if self.model is not None and is_lexical(self.model.embed):
+            model = -1.0  # a shared-words stand-in: judged on the shared-words scale
         evidence = f"words {words:.2f}" + (f", model {model:.2f}" if model >= 0 else "")
-        far = words < self.opt.lexical_clash_threshold and (
-            model < 0 or model < self.opt.clash_threshold
-        )
+        if model >= 0:
+            far = model < self.opt.clash_threshold
+        else:
+            far = words < self.opt.lexical_clash_threshold
         if not far:
             cand.rule += f"; definitions compatible ({evidence})"
             return True
         keys = [cand.g.rep, cand.b]
         score = model if model >= 0 else words
-        limits = f"words < {self.opt.lexical_clash_threshold:.2f}" + (
-            f", model < {self.opt.clash_threshold:.2f}" if model >= 0 else ""
+        limits = (
+            f"model < {self.opt.clash_threshold:.2f}"
+            if model >= 0
+            else f"words < {self.opt.lexical_clash_threshold:.2f}"
         )
         if cand.kind == "name":
             self.clashed.add(cand.b)
@@ -249,6 +274,7 @@ class Round:
         return False
 
     def best_of_b(self) -> dict[SourceKey, Candidate]:
+        """Each new code's best candidate (a `near` one when it has nothing better)."""
         out: dict[SourceKey, Candidate] = {}
         for cand in self.candidates:
             if cand.b not in self.clashed:
@@ -266,6 +292,10 @@ class Round:
         cand = self.partner.pop(b, None)
         if cand is not None:
             self.taken.pop(id(cand.g), None)
+
+
+def _opposite(b: _Side, g: _Side) -> bool:
+    return any(opposite_poles(x, y) for x in b.label_of.values() for y in g.label_of.values())
 
 
 class EntryBook:

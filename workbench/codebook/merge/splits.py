@@ -5,7 +5,9 @@
   finer split of the earlier one. They are kept as sub-codes of it, and flagged.
 - Several earlier codes all match one later code best: the later code is not merged into any
   of them (that would fold a broad code into a narrow one); it is kept separate and flagged.
-Matches by id, name or alias are never treated as splits.
+Matches by id, name or alias are never treated as splits. A meaning match a little below the
+threshold (within `split_margin`: a `near` candidate) counts towards a split when another code
+matches for real, but never makes one on its own.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def split_later(rnd: Round, plan: EntryBook) -> set[SourceKey]:
         members = _within_margin(rnd, members)
         partner = rnd.taken.get(id(g))
         bs = sorted((c.b for c in members), key=lambda k: rnd.ix[k].sort_key)
-        if len(members) < 2 or (partner is not None and partner.b not in bs):
+        if len(members) < 2 or all(c.near for c in members):
+            continue
+        if partner is not None and partner.b not in bs:
             continue
         for b in bs:
             rnd.unassign(b)
@@ -86,7 +90,9 @@ def split_earlier(rnd: Round, plan: EntryBook, skip: set[SourceKey]) -> set[Sour
             continue
         cands = sorted(_within_margin(rnd, cands), key=lambda c: rnd.ix[c.g.rep].sort_key)
         partner = rnd.partner.get(b)
-        if len(cands) < 2 or (partner is not None and partner.g not in [c.g for c in cands]):
+        if len(cands) < 2 or all(c.near for c in cands):
+            continue
+        if partner is not None and partner.g not in [c.g for c in cands]:
             continue
         rnd.unassign(b)
         names = ", ".join(f"'{c.g.name}'" for c in cands)

@@ -42,11 +42,69 @@ def definition_text(code: Code) -> str:
     return " ".join(t.strip() for t in (code.description, code.include) if t and t.strip())
 
 
+def head_text(code: Code) -> str:
+    """The code's name and aliases: `Name (alias, alias)`."""
+    return code.name + (f" ({', '.join(code.aliases)})" if code.aliases else "")
+
+
 def meaning_text(code: Code) -> str:
     """Name, aliases, definition and examples: what the meaning matcher embeds."""
-    head = code.name + (f" ({', '.join(code.aliases)})" if code.aliases else "")
-    parts = [head, definition_text(code), *(e.strip() for e in code.examples)]
+    parts = [head_text(code), definition_text(code), *(e.strip() for e in code.examples)]
     return ". ".join(p for p in parts if p)
+
+
+def own_name_words(code: Code) -> set[str]:
+    """Stemmed content words of the code's name and aliases."""
+    return set(content_words(" ".join([code.name, *code.aliases])))
+
+
+def definition_without_name(code: Code) -> str:
+    """The definition with the words of the code's own name and aliases taken out.
+
+    Two codes called *Trust* both say "trust" in their definitions whatever they mean; the
+    clash check compares what is left, so a shared name word is not taken for agreement."""
+    words = own_name_words(code)
+
+    def drop(m: re.Match[str]) -> str:
+        word = m.group().casefold()
+        return "" if word not in _STOP and _stem(word) in words else m.group()
+
+    text = re.sub(r"[^\W_]+", drop, definition_text(code))
+    return " ".join(text.split()) if content_words(text) else ""
+
+
+# Opposite poles that embeddings place side by side ("Barriers" / "Facilitators").
+_OPPOSITES = frozenset(
+    tuple(pair.split("/"))
+    for pair in """positive/negative good/bad better/worse best/worst easier/harder
+    easy/difficult easy/hard barrier/facilitator barrier/enabler obstacle/facilitator
+    for/against pro/con advantage/disadvantage benefit/drawback benefit/harm
+    strength/weakness success/failure satisfaction/dissatisfaction satisfied/dissatisfied
+    helpful/unhelpful increase/decrease upside/downside praise/complaint passive/active
+    passive/proactive trust/distrust trust/mistrust like/dislike presence/absence
+    inclusion/exclusion gain/loss reward/punishment agreement/disagreement
+    acceptance/rejection motivator/deterrent""".split()
+)
+
+
+def _pole_words(name: str) -> set[str]:
+    out = set()
+    for word in _WORD.findall(name.casefold()):
+        out.add(word)
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            out.add(word[:-1])
+    return out
+
+
+def opposite_poles(a: str, b: str) -> bool:
+    """True when one name holds a word and the other its opposite (and neither holds both):
+    `Positive experience` / `Negative experience`, `Barriers` / `Facilitators`."""
+    wa, wb = _pole_words(a), _pole_words(b)
+    for x, y in _OPPOSITES:
+        for p, q in ((wa, wb), (wb, wa)):
+            if x in p and y in q and x not in q and y not in p:
+                return True
+    return False
 
 
 def _stem(word: str) -> str:
@@ -63,8 +121,9 @@ def content_words(text: str) -> list[str]:
 def hashed_bow_embed(texts: list[str], dim: int = 512) -> np.ndarray:
     """A deterministic bag-of-words 'embedding' (hashed, stemmed content words, L2-normalised).
 
-    Used for the definition check when no model is available, and by tests as a stand-in for
-    the sentence-embedding model."""
+    The shared-words cosine of the clash check (always) and a stand-in for the sentence-
+    embedding model in tests. Its cosines are on the shared-words scale, so, given as the
+    model, the clash check judges it by `lexical_clash_threshold` (see `is_lexical`)."""
     out = np.zeros((len(texts), dim), dtype=np.float64)
     for i, text in enumerate(texts):
         for word in content_words(text):
@@ -72,6 +131,14 @@ def hashed_bow_embed(texts: list[str], dim: int = 512) -> np.ndarray:
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return out / norms
+
+
+hashed_bow_embed.lexical = True  # type: ignore[attr-defined]
+
+
+def is_lexical(embed: Embed) -> bool:
+    """True for an embed function that only counts shared words (it says `lexical = True`)."""
+    return bool(getattr(embed, "lexical", False))
 
 
 class VectorCache:

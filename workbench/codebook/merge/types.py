@@ -15,13 +15,16 @@ KIND_RANK = {kind: rank for rank, kind in enumerate(MATCH_KINDS)}
 
 @dataclass(frozen=True)
 class MergeOptions:
-    """Thresholds of the matchers (see docs/merging.md)."""
+    """Thresholds of the matchers (see docs/merging.md). The defaults were chosen by 5-fold
+    cross-validation on the labelled pairs of benchmarks/merge_pairs (merge_quality.py)."""
 
     fuzzy_threshold: float = 90.0  # rapidfuzz token-sort ratio of normalised names, 0-100
     meaning_threshold: float = 0.80  # embedding cosine of name + definition + examples
-    clash_threshold: float = 0.45  # same name, definitions' embedding cosine below -> clash
-    lexical_clash_threshold: float = 0.10  # the same without a model (bag-of-words cosine)
-    split_margin: float = 0.05  # codes this close to the best match of one code: a split
+    # same (or nearly the same) name: the model's cosine of the two definitions, each without
+    # its own name's words, below this -> different meanings (a clash)
+    clash_threshold: float = 0.45
+    lexical_clash_threshold: float = 0.15  # the same without a model (shared-words cosine)
+    split_margin: float = 0.10  # codes this close to the best match of one code: a split
 
 
 @dataclass(frozen=True, order=True)

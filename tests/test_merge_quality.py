@@ -1,0 +1,90 @@
+"""Merge quality on the labelled pairs of benchmarks/merge_pairs (docs/merging.md, "Quality").
+
+The floors are the figures measured when the thresholds were chosen (held-out folds of the
+5-fold cross-validation in benchmarks/merge_quality.py), less a small margin; the one rule
+with no margin is that no same-name/different-meaning pair is ever merged with the model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from types import ModuleType
+
+import pytest
+from conftest import REPO
+
+from workbench.codebook.merge import MergeOptions
+from workbench.codebook.merge.text import name_key
+
+
+def _benchmark() -> ModuleType:
+    path = REPO / "benchmarks" / "merge_quality.py"
+    spec = importlib.util.spec_from_file_location("merge_quality", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("merge_quality", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+mq = _benchmark()
+PAIRS = mq.load_pairs()
+EXPECTED = [p.expected for p in PAIRS]
+
+
+def test_pair_set_is_labelled_varied_and_stratified() -> None:
+    assert len(PAIRS) >= 60
+    counts = Counter(EXPECTED)
+    assert min(counts[d] for d in mq.DECISIONS) >= 10, counts
+    per_fold = Counter((p.fold, p.expected) for p in PAIRS)
+    assert all(per_fold[(k, d)] >= 2 for k in range(1, mq.FOLDS + 1) for d in mq.DECISIONS)
+    assert len({p.field for p in PAIRS}) >= 4 and len({p.source for p in PAIRS}) >= 30
+    for p in PAIRS:
+        assert p.source.strip() and p.why.strip(), p.id
+        same = {name_key(a.name) for a in p.a} & {name_key(b.name) for b in p.b}
+        if p.kind == "same name" or p.expected == "clash":
+            assert p.kind == "same name" and same and len(p.a) == len(p.b) == 1, p.id
+        else:
+            assert not same, p.id
+        if p.expected == "split":
+            assert sorted((len(p.a), len(p.b)))[0] == 1 and max(len(p.a), len(p.b)) >= 2, p.id
+        else:
+            assert len(p.a) == len(p.b) == 1, p.id
+
+
+def test_quality_without_the_model() -> None:
+    """Shared words only: same-name pairs whose definitions share few words are flagged (a
+    safe failure); two clash pairs share an incidental word and merge (see docs)."""
+    cv = mq.cross_validate(PAIRS, mq.grid_options(mq.QUICK_GRID, mq.NO_MODEL_KEYS), None)
+    assert cv.final.lexical_clash_threshold == MergeOptions().lexical_clash_threshold
+    s = cv.test
+    assert s["merge_precision"] >= 0.75 and s["clash_recall"] >= 0.9, s
+    assert s["clash_merged"] <= 2, s
+    assert cv.test_outcomes["pe-clash-trust"] == "clash"  # shares only the name word
+
+
+@pytest.mark.model
+def test_quality_with_the_model_cross_validated() -> None:
+    from workbench.codebook.merge.embedder import default_embed
+
+    model, why = default_embed()
+    assert model is not None, why
+    embed = mq.CachedEmbed(model)
+    cv = mq.cross_validate(PAIRS, mq.grid_options(mq.QUICK_GRID, mq.MODEL_KEYS), embed)
+    # the shipped defaults are what the cross-validation picks on all pairs
+    for key in mq.MODEL_KEYS:
+        assert getattr(cv.final, key) == getattr(MergeOptions(), key), key
+    held_out = cv.test
+    assert held_out["clash_merged"] == 0 and held_out["clash_recall"] == 1.0, held_out
+    assert held_out["merge_precision"] >= 0.9 and held_out["merge_recall"] >= 0.2, held_out
+    assert held_out["clash_precision"] >= 0.9, held_out
+    shipped = mq.scores(EXPECTED, mq.run_pairs(PAIRS, MergeOptions(), embed))
+    assert shipped["clash_merged"] == 0 and shipped["clash_recall"] == 1.0, shipped
+    assert shipped["merge_precision"] >= 0.95, shipped
+    # every same-name pair whose definitions agree in other words still merges
+    reworded = [p for p in PAIRS if p.kind == "same name" and p.expected == "merge"]
+    outcomes = mq.run_pairs(reworded, MergeOptions(), embed)
+    got = dict(zip([p.id for p in reworded], outcomes, strict=True))
+    assert sum(g == "merge" for g in got.values()) >= len(reworded) - 1, got
