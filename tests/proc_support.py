@@ -301,13 +301,18 @@ class TuiChild:
             return answer, -999
 
     def stderr(self) -> str:
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         return self.stderr_path.read_text(errors="replace")
 
     def kill(self) -> None:
+        """End the child if it still runs (the tests call this in `finally`)."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=30)
+        for stream in (self.proc.stdin, self.proc.stdout, self._stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
 
 
 # The TUI stand-in, child side --------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from workbench.cli import app
-from workbench.cli.common import ProjectOpt, get_project
+from workbench.cli.common import ProjectOpt, get_project, info
 from workbench.errors import WorkbenchError
 
 codebook_app = typer.Typer(help="Codebooks: import, export, validate, merge.", no_args_is_help=True)
@@ -60,20 +61,54 @@ def import_cmd(
         typer.echo(line)
 
 
+class CodebookFormat(StrEnum):
+    yaml = "yaml"
+    md = "md"
+    qdc = "qdc"
+
+
+FORMAT_BY_EXT = {".yaml": "yaml", ".yml": "yaml", ".md": "md", ".qdc": "qdc"}
+
+
+def export_format(output: str, fmt: CodebookFormat | None) -> CodebookFormat:
+    """`--format` wins; else the extension; `-o -` without `--format` is YAML."""
+    from workbench.fsutil import is_stdout
+
+    if fmt is not None:
+        return fmt
+    if is_stdout(output):
+        return CodebookFormat.yaml
+    by_ext = FORMAT_BY_EXT.get(Path(output).suffix.lower())
+    if by_ext is None:
+        raise WorkbenchError(f"{output}: unknown format (use .yaml, .qdc or .md, or --format)")
+    return CodebookFormat(by_ext)
+
+
 @codebook_app.command("export")
 def export_cmd(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output .yaml, .qdc or .md")],
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Output .yaml, .qdc or .md (- for stdout)")
+    ],
+    format: Annotated[
+        CodebookFormat | None,
+        typer.Option("--format", help="yaml, md or qdc (default: by extension; yaml for -o -)"),
+    ] = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Write the project's codebook as .yaml, .qdc or .md (by extension)."""
-    from workbench.fsutil import atomic_write, atomic_write_bytes
+    """Write the project's codebook as .yaml, .qdc or .md (by extension, or --format)."""
+    from workbench.cli.export_cmds import check_target
+    from workbench.fsutil import (
+        atomic_write_bytes,
+        is_stdout,
+        write_stdout_bytes,
+        write_text_output,
+    )
     from workbench.services.codebook_sync import export_codebook
     from workbench.services.codes import coding_counts
 
-    ext = output.suffix.lower()
-    if ext not in (*YAML_EXT, ".qdc", ".md"):
-        raise WorkbenchError(f"{output}: unknown format (use .yaml, .qdc or .md)")
+    fmt = export_format(output, format)
+    proj_path = check_target(ctx, project, output, stdout_ok=True)
     proj = get_project(ctx, project)
     try:
         with proj.read() as conn:
@@ -87,21 +122,26 @@ def export_cmd(
             counts = coding_counts(conn)
     finally:
         proj.close()
-    if ext in YAML_EXT:
+    if fmt is CodebookFormat.yaml:
         from workbench.codebook.yaml_io import dump_codebook
 
-        with atomic_write(output) as fh:
-            fh.write(dump_codebook(cb))
-    elif ext == ".md":
+        write_text_output(output, dump_codebook(cb), project=proj_path)
+    elif fmt is CodebookFormat.md:
         from workbench.codebook.markdown import codebook_to_markdown
 
-        with atomic_write(output) as fh:
-            fh.write(codebook_to_markdown(cb, counts))
+        write_text_output(output, codebook_to_markdown(cb, counts), project=proj_path)
     else:
         from workbench.exchange.refi.qdc import qdc_bytes
 
-        atomic_write_bytes(output, qdc_bytes(cb))
-    typer.echo(f"wrote {output}")
+        data = qdc_bytes(cb)
+        if is_stdout(output):  # .qdc is UTF-8 XML: text, fine on a pipe
+            write_stdout_bytes(data)
+        else:
+            atomic_write_bytes(output, data, project=proj_path, what="a .qdc codebook")
+    if is_stdout(output):
+        info(f"wrote the codebook ({fmt}) to stdout")
+    else:
+        typer.echo(f"wrote {output}")
 
 
 @codebook_app.command("validate")
@@ -118,14 +158,17 @@ def validate_cmd(file: Annotated[Path, typer.Argument(help="Codebook .yaml/.yml 
 def merge_cmd(
     files: Annotated[list[Path], typer.Argument(help="Two or more codebooks (.yaml)")],
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Merged codebook .yaml")
+        str | None, typer.Option("-o", "--output", help="Merged codebook .yaml (- for stdout)")
     ] = None,
     report: Annotated[
-        Path | None, typer.Option(help="Write the Markdown decision report here")
+        str | None, typer.Option(help="Write the Markdown decision report here (- for stdout)")
     ] = None,
     plan: Annotated[
-        Path | None,
-        typer.Option(help="Write the proposed decisions as an editable YAML plan (nothing merged)"),
+        str | None,
+        typer.Option(
+            help="Write the proposed decisions as an editable YAML plan, nothing merged "
+            "(- for stdout)"
+        ),
     ] = None,
     apply: Annotated[Path | None, typer.Option(help="Apply an edited plan")] = None,
     no_meaning: Annotated[
@@ -134,8 +177,10 @@ def merge_cmd(
 ) -> None:
     """Merge codebooks; the report lists every decision and conflict."""
     from workbench.codebook.merge.cli_glue import run_merge
+    from workbench.fsutil import is_stdout
 
+    to_stderr = any(is_stdout(o) for o in (output, report, plan))  # stdout carries the data
     for line in run_merge(
         files, output=output, report=report, plan=plan, apply=apply, use_meaning=not no_meaning
     ):
-        typer.echo(line)
+        typer.echo(line, err=to_stderr)

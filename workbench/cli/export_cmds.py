@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import app
-from workbench.cli.common import ProjectOpt, get_project
+from workbench.cli.common import ProjectOpt, get_project, info, project_path
 
 export_app = typer.Typer(
     help="Export coded excerpts (CSV) or the project (REFI-QDA).", no_args_is_help=True
@@ -16,10 +16,35 @@ export_app = typer.Typer(
 app.add_typer(export_app, name="export")
 
 
+def guarded_project(ctx: typer.Context, project: Path | None) -> Path:
+    """The command's project file, for the output guard (never written over)."""
+    from workbench.store.db import resolve_project_path
+
+    return resolve_project_path(project_path(ctx, project))
+
+
+def check_target(
+    ctx: typer.Context,
+    project: Path | None,
+    output: str | None,
+    *,
+    stdout_ok: bool,
+    what: str = "this output",
+) -> Path:
+    """Refuse a bad output target before any work is done (`-` passes when `stdout_ok`);
+    returns the command's project path, which the writers are given too."""
+    from workbench.fsutil import check_output, is_stdout
+
+    proj_path = guarded_project(ctx, project)
+    if output is not None and not (stdout_ok and is_stdout(output)):
+        check_output(output, project=proj_path, what=what)
+    return proj_path
+
+
 @export_app.command("excerpts")
 def excerpts_cmd(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output .csv")],
+    output: Annotated[str, typer.Option("-o", "--output", help="Output .csv (- for stdout)")],
     code: Annotated[
         list[str] | None,
         typer.Option("--code", help="Only this code and its descendants (repeatable)."),
@@ -31,9 +56,11 @@ def excerpts_cmd(
     project: ProjectOpt = None,
 ) -> None:
     """Coded excerpts, one row per coding (CONTRACT §5 columns, then attr:NAME columns)."""
+    from workbench.fsutil import is_stdout
     from workbench.services.documents import parse_where
     from workbench.services.excerpts import excerpts, write_excerpts_csv
 
+    proj_path = check_target(ctx, project, output, stdout_ok=True)
     conds = parse_where(where)
     proj = get_project(ctx, project)
     try:
@@ -41,19 +68,23 @@ def excerpts_cmd(
             rows = excerpts(conn, codes=code, where=conds, coder=coder)
     finally:
         proj.close()
-    n = write_excerpts_csv(rows, output)
-    typer.echo(f"wrote {n} excerpts to {output}")
+    n = write_excerpts_csv(rows, output, project=proj_path, stdout_ok=True)
+    if is_stdout(output):
+        info(f"wrote {n} excerpts to stdout")
+    else:
+        typer.echo(f"wrote {n} excerpts to {output}")
 
 
 @export_app.command("qdpx")
 def qdpx_cmd(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output .qdpx")],
+    output: Annotated[str, typer.Option("-o", "--output", help="Output .qdpx")],
     project: ProjectOpt = None,
 ) -> None:
     """REFI-QDA project export (.qdpx)."""
     from workbench.exchange.refi.qdpx_export import export_qdpx
 
+    check_target(ctx, project, output, stdout_ok=False, what="a .qdpx archive (binary)")
     proj = get_project(ctx, project)
     try:
         for line in export_qdpx(proj, output):

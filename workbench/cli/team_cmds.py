@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import sys
+from contextlib import nullcontext, redirect_stdout
 from typing import Annotated
 
 import typer
@@ -57,15 +58,28 @@ def agreement(
     ] = None,
     code: Annotated[list[str] | None, typer.Option("--code", help="Only these codes.")] = None,
     disagreements: Annotated[
-        Path | None, typer.Option(help="Write the disagreement list (segment unit) to this CSV.")
+        str | None,
+        typer.Option(
+            help="Write the disagreement list (segment unit) to this CSV (- for stdout: the "
+            "table then goes to stderr)."
+        ),
     ] = None,
     project: ProjectOpt = None,
 ) -> None:
     """Cohen's kappa, Krippendorff's alpha and percent agreement, per code and overall."""
     from workbench.analysis.agreement import compute_agreement
+    from workbench.cli.export_cmds import check_target
+    from workbench.fsutil import is_stdout
 
     if len(coder) != 2:
         raise WorkbenchError("give exactly two coders: --coder A --coder B")
+    to_stdout = is_stdout(disagreements)
+    if to_stdout and format is not TableFormat.table:
+        raise WorkbenchError(
+            f"--disagreements - and --format {format.value} both want stdout; "
+            "write the disagreements to a file"
+        )
+    proj_path = check_target(ctx, project, disagreements, stdout_ok=True)
     proj = get_project(ctx, project)
     try:
         with proj.read() as conn:
@@ -107,8 +121,9 @@ def agreement(
             ]
             for u, code_name, who in result.disagreements
         ]
-        write_csv(disagreements, DISAGREEMENT_COLUMNS, rows)
-        typer.echo(f"wrote {len(rows)} disagreements to {disagreements}", err=True)
+        write_csv(disagreements, DISAGREEMENT_COLUMNS, rows, project=proj_path, stdout_ok=True)
+        where = "stdout" if to_stdout else disagreements
+        typer.echo(f"wrote {len(rows)} disagreements to {where}", err=True)
     if format is TableFormat.json:
         print_json(result.to_json())
     else:
@@ -138,12 +153,12 @@ def agreement(
             ]
             print_csv(header, rows_n)
         else:
-            print_table(
-                header,
-                rows_t,
-                title=f"Agreement ({result.unit} unit) over "
-                f"{len(result.documents)} documents: {', '.join(result.documents)}",
+            title = (
+                f"Agreement ({result.unit} unit) over "
+                f"{len(result.documents)} documents: {', '.join(result.documents)}"
             )
+            with redirect_stdout(sys.stderr) if to_stdout else nullcontext():
+                print_table(header, rows_t, title=title)
     if min is not None:
         k = result.overall.kappa
         if k is None or k < min:

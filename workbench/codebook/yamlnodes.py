@@ -165,19 +165,15 @@ class _Reader:
         if node.tag == _STR_TAG or not self.typed(loc):
             return node.value
         if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
-            self.problems.append(
-                (
-                    _line(node),
-                    f"'{loc[-1]}': a number of {len(node.value):,} characters is too long "
-                    f"(at most {MAX_NUMBER_CHARS})",
-                )
+            raise _Refused(
+                _line(node),
+                f"'{loc[-1]}': a number of {len(node.value):,} characters is too long "
+                f"(at most {MAX_NUMBER_CHARS})",
             )
-            return None
         try:
             return self.loader.construct_object(node)
         except (ValueError, OverflowError, yaml.YAMLError):
-            self.problems.append((_line(node), f"'{loc[-1]}': cannot read {node.value[:40]!r}"))
-            return None
+            raise _Refused(_line(node), f"'{loc[-1]}': cannot read {node.value[:40]!r}") from None
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -342,6 +338,8 @@ def parse_lined_yaml(
     reader.lines[()] = _line(root)
     try:
         data = reader.convert(root, ())
+    except _Refused as exc:  # a value that cannot be read: the file is refused as a whole
+        return None, [(exc.line, exc.message)]
     finally:
         reader.close()
     return LinedYaml(file=file, data=data, lines=reader.lines), reader.problems

@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 
 LEVELS = ("turn", "entry", "response", "sentence")
 KINDS = ("interview", "field-notes", "survey")
+# A document may hold at most one segment per this many bytes of the import size limit
+# (524,288 at 20 MB; ordinary prose has one per ~85 characters), and never fewer than
+# MIN_SEGMENTS: 20 MB of "Ok. Ok. ..." would otherwise be 5 million sentences.
+BYTES_PER_SEGMENT = 40
+MIN_SEGMENTS = 10_000
+
+
+def segment_limit(max_bytes: int) -> int:
+    """The most segments (turns, entries, responses and sentences) one document may have."""
+    return max(MIN_SEGMENTS, max_bytes // BYTES_PER_SEGMENT)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from workbench.errors import WorkbenchError
 from workbench.ingest.fieldnotes import dated_entries
-from workbench.ingest.model import KINDS, ImportOptions, ParsedDocument
-from workbench.ingest.sentences import with_sentences
+from workbench.ingest.model import KINDS, ImportOptions, ParsedDocument, segment_limit
+from workbench.ingest.sentences import too_many_segments, with_sentences
 from workbench.ingest.spans import Body
 from workbench.ingest.subtitles import parse_captions
 from workbench.ingest.survey import parse_survey
@@ -110,9 +110,16 @@ def parse_file(path: Path, options: ImportOptions = ImportOptions()) -> ParsedDo
         raise WorkbenchError(f"{path}: is a folder, not a file")
     raw = read_limited(path, options.max_bytes)
     body = parser(path, raw, options)
-    segments = (
-        with_sentences(body.text, body.blocks, body.breaks) if options.sentences else body.blocks
-    )
+    limit = segment_limit(options.max_bytes)
+    try:
+        if not options.sentences:
+            if len(body.blocks) > limit:
+                raise too_many_segments(limit)
+            segments = body.blocks
+        else:
+            segments = with_sentences(body.text, body.blocks, body.breaks, limit)
+    except WorkbenchError as exc:  # the segment limit: the message names no file yet
+        raise WorkbenchError(f"{path}: {exc}") from exc
     return ParsedDocument(
         name=name,
         kind=body.kind,

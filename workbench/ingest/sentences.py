@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from workbench.errors import WorkbenchError
 from workbench.ingest.model import ParsedSegment
 from workbench.ingest.spans import strip_span
 
@@ -71,13 +72,29 @@ def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def too_many_segments(limit: int) -> WorkbenchError:
+    """The refusal of a document with more than `limit` segments (without the file name)."""
+    return WorkbenchError(
+        f"more than {limit:,} segments (turns and sentences), the most one document may "
+        "have under the import size limit; split the file"
+    )
+
+
 def with_sentences(
-    text: str, blocks: list[ParsedSegment], breaks: Sequence[int] = ()
+    text: str,
+    blocks: list[ParsedSegment],
+    breaks: Sequence[int] = (),
+    limit: int | None = None,
 ) -> list[ParsedSegment]:
     """`blocks` in order, each followed by its sentence segments (parent = the block's index).
 
     Sentences never cross a blank line or an offset in `breaks` (e.g. the end of a heading).
+    With `limit`, more than that many segments in all raises WorkbenchError("more than N
+    segments") as soon as the count passes it (no file name: the caller adds it).
     """
+    total = len(blocks)
+    if limit is not None and total > limit:
+        raise too_many_segments(limit)
     pieces = _pieces(text, blocks, breaks)
     sentences: list[list[tuple[int, int]]] = [[] for _ in blocks]
     docs = _nlp().pipe((text[a:b] for _, a, b in pieces), batch_size=_BATCH)
@@ -86,6 +103,9 @@ def with_sentences(
             span = strip_span(text, offset + sent.start_char, offset + sent.end_char)
             if span is not None:
                 sentences[bi].append(span)
+                total += 1
+        if limit is not None and total > limit:
+            raise too_many_segments(limit)
     out: list[ParsedSegment] = []
     for block, spans in zip(blocks, sentences, strict=True):
         parent = len(out)

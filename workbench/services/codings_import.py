@@ -15,19 +15,30 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 from workbench.errors import WorkbenchError
+from workbench.exchange.csvsafe import restore
 from workbench.services.codes import PATH_SEP, CodeRow, CodeTree
 from workbench.services.coding_bulk import NewCoding, add_codings
 from workbench.store import schema as s
 
 REQUIRED = ("document", "start", "end", "code")
-FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
+STRIPPED = ("document", "coder")  # surrounding spaces dropped (before the guard is undone)
 
 
 def unneutralise(cell: str) -> str:
-    """Undo the export's formula guard: `'=x` -> `=x` (only where the guard was applied)."""
-    if len(cell) >= 2 and cell[0] == "'" and cell[1] in FORMULA_CHARS:
-        return cell[1:]
-    return cell
+    """Undo the export's formula guard (workbench.exchange.csvsafe: `'=x` -> `=x`,
+    `''=x` -> `'=x`; any other leading apostrophe is kept)."""
+    return str(restore(cell))
+
+
+def _cells(row: dict[str | None, object]) -> dict[str, str]:
+    """Every text cell of a row as exported: the formula guard undone once, here only."""
+    out: dict[str, str] = {}
+    for key, value in row.items():
+        if key is None or not isinstance(value, str):
+            continue  # cells past the header / missing cells
+        name = key.strip()
+        out[name] = unneutralise(value.strip() if name in STRIPPED else value)
+    return out
 
 
 @dataclass
@@ -68,7 +79,7 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = list(reader)
+            rows = [_cells(r) for r in reader]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise WorkbenchError(f"{path}: cannot read as a UTF-8 CSV ({exc})") from exc
     missing = [c for c in REQUIRED if c not in header]
@@ -85,7 +96,7 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
     problems: list[str] = []
     for lineno, row in enumerate(rows, start=2):
         where = f"{path}:{lineno}"
-        name = unneutralise((row.get("document") or "").strip())
+        name = row.get("document") or ""
         doc = docs.get(name)
         if doc is None:
             problems.append(f"{where}: document '{name}' is not in this project; not imported")
@@ -99,15 +110,15 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
             problems.append(f"{where}: span {start}-{end} is outside '{name}'; not imported")
             continue
         if "text" in header and row.get("text") is not None:
-            if unneutralise(row["text"]) != doc.text[start:end]:
+            if row["text"] != doc.text[start:end]:
                 problems.append(
                     f"{where}: text differs from '{name}'[{start}:{end}] (different version "
                     "of the document?); not imported"
                 )
                 continue
         code = mapper.map(
-            unneutralise(row.get("code") or ""),
-            unneutralise(row.get("code_path") or "").replace(" > ", PATH_SEP),
+            row.get("code") or "",
+            (row.get("code_path") or "").replace(" > ", PATH_SEP),
         )
         if code is None:
             problems.append(
@@ -115,7 +126,7 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
                 "project's codebook (by id, name, path, alias or merged_from)"
             )
             continue
-        who = unneutralise((row.get("coder") or "").strip()) or default_coder
+        who = row.get("coder") or default_coder
         if not who:
             problems.append(f"{where}: empty coder and no --coder given")
             continue
@@ -126,7 +137,7 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
                 end,
                 code.id,
                 who,
-                memo=unneutralise(row.get("memo") or "") or None,
+                memo=row.get("memo") or None,
                 created=(row.get("created") or "").strip() or None,
             )
         )

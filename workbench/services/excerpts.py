@@ -164,8 +164,16 @@ def excerpt_table(rows: list[Excerpt]) -> tuple[list[str], list[list[object]]]:
     return header, body
 
 
-def write_excerpts_csv(rows: list[Excerpt], path: str | os.PathLike[str]) -> int:
+def write_excerpts_csv(
+    rows: list[Excerpt],
+    path: str | os.PathLike[str],
+    *,
+    project: str | os.PathLike[str] | None = None,
+    stdout_ok: bool = False,
+) -> int:
+    """Write the CSV through the output guard (never over `project` or any open project;
+    `-` is stdout when `stdout_ok`). Returns the number of rows."""
     from workbench.exchange.csvsafe import write_csv
 
     header, body = excerpt_table(rows)
-    return write_csv(path, header, body)
+    return write_csv(path, header, body, project=project, stdout_ok=stdout_ok)

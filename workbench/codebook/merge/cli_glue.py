@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from workbench.codebook.model import Codebook
-from workbench.codebook.yaml_io import CodebookInvalid, load_codebook, save_codebook
+from workbench.codebook.yaml_io import CodebookInvalid, dump_codebook, load_codebook
 from workbench.errors import WorkbenchError
-from workbench.fsutil import atomic_write
+from workbench.fsutil import check_output, is_stdout, write_text_output
+
+OutPath = str | os.PathLike[str]
 
 
 def book_labels(files: list[Path]) -> list[str]:
@@ -45,20 +48,55 @@ def load_books(files: list[Path]) -> list[tuple[str, Codebook]]:
     return books
 
 
-def _write(path: Path, text: str) -> None:
-    with atomic_write(path, newline="\n") as fh:
-        fh.write(text)
+def _same_file(a: Path, b: Path) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _where(path: OutPath) -> str:
+    return "to stdout" if is_stdout(path) else str(path)
+
+
+def check_outputs(outputs: dict[str, OutPath | None], inputs: list[Path]) -> dict[str, OutPath]:
+    """Refuse bad targets before any work: the output guard for each, at most one `-`
+    (stdout), no output that is an input or another output. Returns the outputs given."""
+    given = {flag: out for flag, out in outputs.items() if out is not None}
+    to_stdout = [flag for flag, out in given.items() if is_stdout(out)]
+    if len(to_stdout) > 1:
+        raise WorkbenchError(f"only one output can go to stdout (-): {' and '.join(to_stdout)}")
+    files: dict[str, Path] = {}
+    for flag, out in given.items():
+        if not is_stdout(out):
+            check_output(out)  # before Path(): Path("") would be "."
+            files[flag] = Path(out)
+    for out in files.values():
+        for f in inputs:
+            if _same_file(out, f):
+                raise WorkbenchError(f"{out} is one of the input codebooks; write elsewhere")
+    seen: list[tuple[str, Path]] = []
+    for flag, out in files.items():
+        for other_flag, other in seen:
+            if _same_file(out, other):
+                raise WorkbenchError(f"{out}: given to both {other_flag} and {flag}")
+        seen.append((flag, out))
+    return given
 
 
 def run_merge(
     files: list[Path],
     *,
-    output: Path | None,
-    report: Path | None = None,
-    plan: Path | None = None,
+    output: OutPath | None,
+    report: OutPath | None = None,
+    plan: OutPath | None = None,
     apply: Path | None = None,
     use_meaning: bool = True,
 ) -> list[str]:
+    """`-` as -o, --report or --plan writes that one to stdout (the caller then prints the
+    returned lines to stderr)."""
     """Do the merge the command line asked for; returns the lines to print."""
     from workbench.codebook.merge import apply_plan, merge_codebooks, render_report, write_plan
 
@@ -68,10 +106,8 @@ def run_merge(
         raise WorkbenchError("codebook merge needs at least two codebooks")
     if plan is None and output is None:
         raise WorkbenchError("say where to write the merged codebook: -o OUT.yaml")
-    inputs = {f.resolve() for f in files}
-    for out in (output, report, plan):
-        if out is not None and out.resolve() in inputs:
-            raise WorkbenchError(f"{out} is one of the input codebooks; write elsewhere")
+    inputs = [*files, *([apply] if apply is not None else [])]
+    check_outputs({"-o": output, "--report": report, "--plan": plan}, inputs)
     books = load_books(files)
     lines: list[str] = []
     if apply is not None:
@@ -94,15 +130,17 @@ def run_merge(
         f"{merges} merges, {len(result.conflicts)} conflicts for a human"
     )
     if plan is not None:
-        _write(plan, write_plan(result))
+        write_text_output(plan, write_plan(result))
+        again = "PLAN.yaml" if is_stdout(plan) else plan
         lines.append(
-            f"wrote plan {plan}: nothing merged yet; review it, then run with --apply {plan}"
+            f"wrote plan {_where(plan)}: nothing merged yet; review it, then run with "
+            f"--apply {again}"
         )
     else:
         assert output is not None
-        save_codebook(result.codebook, output)
-        lines.append(f"wrote {output}")
+        write_text_output(output, dump_codebook(result.codebook))
+        lines.append(f"wrote {_where(output)}")
     if report is not None:
-        _write(report, render_report(result))
-        lines.append(f"wrote report {report}")
+        write_text_output(report, render_report(result))
+        lines.append(f"wrote report {_where(report)}")
     return lines

@@ -346,7 +346,7 @@ def export_qdpx(project: Project, path: str | os.PathLike[str]) -> list[str]:
         collected = collect(conn)
     title = collected.meta["title"] or project.path.stem
     data, n = build_archive(collected, title)
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data, project=project.path, what="a .qdpx archive")
     summary = (
         f"wrote {path}: {n['documents']} documents, {n['codes']} codes, {n['codings']} codings, "
         f"{n['memos']} memos, {n['users']} users"
