@@ -208,6 +208,7 @@ def documents(
                 {
                     "name": d.name,
                     "kind": d.kind,
+                    "case": d.case,
                     "source": d.source_name,
                     "imported_at": d.imported_at,
                     "characters": d.length,
@@ -219,9 +220,18 @@ def documents(
             ]
         )
         return
-    header = ["name", "kind", "segments", "codings", *keys]
+    # the case column only where some document belongs to a case of another name
+    cased = any(d.case != d.name for d in docs)
+    header = ["name", "kind", *(["case"] if cased else []), "segments", "codings", *keys]
     rows = [
-        [d.name, d.kind, d.segments, d.codings, *(d.attributes.get(k, "") for k in keys)]
+        [
+            d.name,
+            d.kind,
+            *([d.case] if cased else []),
+            d.segments,
+            d.codings,
+            *(d.attributes.get(k, "") for k in keys),
+        ]
         for d in docs
     ]
     if format is TableFormat.csv:

@@ -39,6 +39,7 @@ class DocumentInfo:
     segments: int
     codings: int
     attributes: dict[str, str] = field(default_factory=dict)
+    case: str = ""  # the case it belongs to: its own name unless imported with --case
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,7 @@ def list_documents(
             s.documents.c.imported_at,
             s.documents.c.sha256,
             func.length(s.documents.c.text),
+            s.documents.c.case_name,
         ).order_by(s.documents.c.name)
     )
     out = []
@@ -324,6 +326,7 @@ def list_documents(
                 segments=seg_counts.get(r[0], 0),
                 codings=coding_counts.get(r[0], 0),
                 attributes=a,
+                case=r[7] or r[1],
             )
         )
     return out

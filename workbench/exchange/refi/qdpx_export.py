@@ -13,6 +13,7 @@ import json
 import os
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from workbench.exchange.refi.qdc import add_code_nodes, add_sets_node, origin_la
 from workbench.exchange.refi.xmlio import Node, Writer
 from workbench.fsutil import atomic_write_bytes
 from workbench.ingest.model import ParsedSegment
+from workbench.services.cases import case_of, list_cases
 from workbench.services.codes import CodeTree, get_meta
 from workbench.services.coding import CodingRow, list_codings
 from workbench.services.documents import all_attributes
@@ -53,6 +55,7 @@ class Collected:
     segments: dict[int, list[Any]]
     seg_attrs: dict[int, dict[str, str]]
     attrs: dict[int, dict[str, str]]
+    cases: dict[str, dict[str, str]]  # every case with stored attributes (waiting ones too)
     codebook: Codebook | None
     tree: CodeTree
     codings: list[CodingRow]
@@ -86,6 +89,7 @@ def collect(conn: Connection) -> Collected:
         segments=segments,
         seg_attrs=seg_attrs,
         attrs=all_attributes(conn),
+        cases={c.name: c.attributes for c in list_cases(conn)},
         codebook=export_codebook(conn) if tree.codes else None,
         tree=tree,
         codings=list_codings(conn),
@@ -99,6 +103,18 @@ def collect(conn: Connection) -> Collected:
     )
 
 
+def _shared(attribute_sets: Iterable[dict[str, str]]) -> dict[str, str]:
+    """The attributes (key and value) that every one of the sets holds."""
+    shared: dict[str, str] | None = None
+    for attrs in attribute_sets:
+        shared = (
+            dict(attrs)
+            if shared is None
+            else {k: v for k, v in shared.items() if attrs.get(k) == v}
+        )
+    return shared or {}
+
+
 class _Builder:
     """Turns collected rows into the project.qde tree, the source files and the extras."""
 
@@ -108,6 +124,7 @@ class _Builder:
         self.users: dict[str, str] = {}
         self.notes: list[NoteOut] = []
         self.refs: dict[tuple[str, str], list[str]] = defaultdict(list)  # (kind, key) -> notes
+        self.source_values: dict[int, dict[str, str]] = {}  # a document's own attributes
         self.extras = Extras(title=c.meta["title"], version=c.meta["version"])
         self.doc_guid = {d.id: d.guid for d in c.docs}
         self.seg_by_id = {r.id: r for rows in c.segments.values() for r in rows}
@@ -209,7 +226,15 @@ class _Builder:
         return root
 
     def _variables_and_cases(self, root: Node) -> None:
-        keys = sorted({k for a in self.c.attrs.values() for k in a})
+        """One REFI Case per case (a participant, a site): its variables and a SourceRef to
+        each of its documents. A case's variables are its stored attributes (the
+        participants sheet), else the attributes all its documents share; a document's own
+        differing attributes go on its TextSource. Cases still waiting for their documents
+        are written too, with no SourceRef, so nothing of the sheet is lost."""
+        c = self.c
+        keys = sorted(
+            {k for a in c.attrs.values() for k in a} | {k for a in c.cases.values() for k in a}
+        )
         if keys:
             variables = root.add("Variables")
             for key in keys:
@@ -217,16 +242,30 @@ class _Builder:
                     "Variable",
                     {"guid": derived_guid("variable", key), "name": key, "typeOfVariable": "Text"},
                 )
-        if not self.c.docs:
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for doc in c.docs:
+            groups[case_of(doc.name, doc.case_name)].append(doc)
+        names = sorted(set(groups) | set(c.cases))
+        if not names:
             return
         cases = root.add("Cases")
-        for doc in self.c.docs:
-            case = cases.add("Case", {"guid": derived_guid("case", doc.guid), "name": doc.name})
-            for key, value in sorted(self.c.attrs.get(doc.id, {}).items()):
-                vv = case.add("VariableValue")
-                vv.add("VariableRef", {"targetGUID": derived_guid("variable", key)})
-                vv.add("TextValue", text=value)
-            case.add("SourceRef", {"targetGUID": doc.guid})
+        for name in names:
+            docs = groups.get(name, [])
+            values = c.cases.get(name) or _shared(c.attrs.get(d.id, {}) for d in docs)
+            for doc in docs:
+                own = c.attrs.get(doc.id, {})
+                self.source_values[doc.id] = {k: v for k, v in own.items() if values.get(k) != v}
+            case = cases.add("Case", {"guid": derived_guid("case", name), "name": name})
+            self._values(case, values)
+            for doc in docs:
+                case.add("SourceRef", {"targetGUID": doc.guid})
+
+    @staticmethod
+    def _values(el: Node, values: dict[str, str]) -> None:
+        for key, value in sorted(values.items()):
+            vv = el.add("VariableValue")
+            vv.add("VariableRef", {"targetGUID": derived_guid("variable", key)})
+            vv.add("TextValue", text=value)
 
     def _source(self, sources: Node, doc: Any) -> None:
         el = sources.add(
@@ -246,6 +285,7 @@ class _Builder:
             self._selection(el, doc, start, end, by_span.get((start, end), []))
         for guid in self.refs.get(("source", doc.guid), []):
             el.add("NoteRef", {"targetGUID": guid})
+        self._values(el, self.source_values.get(doc.id, {}))
         self._doc_extras(doc)
 
     def _selection(

@@ -225,16 +225,27 @@ class _CodingWriter:
             )
 
 
-def _write_documents(conn: Connection, placed: list[Placed], out: Outcome) -> None:
+def _write_documents(
+    conn: Connection, placed: list[Placed], out: Outcome, cases: dict[str, dict[str, str]]
+) -> None:
+    from workbench.services.cases import case_attributes, set_case_attributes
     from workbench.services.documents import set_document_attributes
 
+    for name, values in sorted(cases.items()):  # first, so new documents of the case get them
+        kept = case_attributes(conn, name)
+        set_case_attributes(conn, name, {k: v for k, v in values.items() if k not in kept})
+        out.merged.extend(
+            f"case '{name}': attribute {k}: kept '{kept[k]}', not '{v}'"
+            for k, v in values.items()
+            if k in kept and kept[k] != v
+        )
     for p in placed:
         if p.doc is None:
             assert p.existing_id is not None
             p.doc_id = p.existing_id
             _merge_attributes(conn, p, out)
             continue
-        outcome = store_document(conn, p.doc)
+        outcome = store_document(conn, p.doc, case=p.src.case)
         row = conn.execute(select(s.documents.c.id).where(s.documents.c.name == p.doc.name)).one()
         p.doc_id = row[0]
         conn.execute(
@@ -335,7 +346,7 @@ def import_qdpx_into(
     memo_plan: MemoPlan = plan_memos(rp, placed, out.warnings)
     # --- everything is parsed and checked: write --------------------------------------------
     codes, added_codes = place_codes(conn, rp.codebook, out.merged)
-    _write_documents(conn, placed, out)
+    _write_documents(conn, placed, out, rp.case_values)
     writer = _CodingWriter(conn, rp, codes, out)
     for p in placed:
         writer.source(p)

@@ -61,6 +61,7 @@ class RSource:
     notes: list[str] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
     description: str | None = None
+    case: str | None = None  # the Case it belongs to, when that is not the source itself
 
 
 @dataclass
@@ -86,6 +87,9 @@ class RProject:
     extras: Extras = field(default_factory=Extras)
     warnings: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, int, str]] = field(default_factory=list)  # name, codings, why
+    # Cases whose variables are kept as case attributes: those grouping sources under a
+    # name of their own, and those with no source yet (CONTRACT §8).
+    case_values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def user_name(self, guid: str | None) -> str | None:
         """A user's name (else `user-` and the GUID's first 8 digits); None for no user."""
@@ -320,24 +324,32 @@ def _code_notes(codes_el: Element | None) -> dict[str, list[str]]:
     return out
 
 
-def _cases(reader: _Reader, root: Element, sources: list[RSource]) -> None:
-    """Case variables become attributes of the sources each case refers to."""
-    by_guid = {s.guid: s for s in sources}
+def _cases(reader: _Reader, rp: RProject, root: Element) -> None:
+    """Case variables become attributes of the sources each case refers to. A case named
+    otherwise than its one source (a participant with two interviews, say) is kept as the
+    documents' case; a case with no source is kept waiting for its documents."""
+    by_guid = {s.guid: s for s in rp.sources}
     el = kid(root, "Cases")
     for case in kids(el, "Case") if el is not None else []:
         values: dict[str, str] = {}
         for vv in kids(case, "VariableValue"):
             reader.variable_value(vv, values)
         refs = [normalise_guid(attr(r, "targetGUID")) for r in kids(case, "SourceRef")]
-        name = attr(case, "name") or "?"
-        if not refs and values:
-            reader.warnings.append(
-                f"case '{name}' refers to no whole source; its variables were not applied"
-            )
-        for guid in refs:
-            src = by_guid.get(guid or "")
-            if src is None:
-                continue
+        name = (attr(case, "name") or "").strip()
+        sources = [src for g in refs if (src := by_guid.get(g or "")) is not None]
+        if not sources:
+            if values and name:
+                rp.case_values[name] = values
+            elif values:
+                reader.warnings.append(
+                    "a case with no name refers to no whole source; its variables were not kept"
+                )
+            continue
+        if name and any(src.name != name for src in sources):
+            rp.case_values.setdefault(name, {}).update(values)
+        for src in sources:
+            if name and src.name != name and src.case is None:
+                src.case = name
             for key, value in values.items():
                 if src.values.setdefault(key, value) != value:
                     reader.warnings.append(
@@ -385,7 +397,7 @@ def read_qdpx(path: Path, max_text: int) -> RProject:
         )
         rp.code_notes = _code_notes(codes_el)
         rp.sources = reader.sources(root)
-        _cases(reader, root, rp.sources)
+        _cases(reader, rp, root)
         rp.notes = reader.notes(root)
         rp.project_notes = _note_refs(root)
         rp.description = kid_text(root, "Description") or None
