@@ -10,6 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from workbench.errors import WorkbenchError
@@ -18,10 +19,10 @@ from workbench.ingest.spans import strip_span
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokenizer import Tokenizer
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"(?<!\.)[.!?][\"'”’)\]]*\s+")  # not after "..." (nor does spaCy)
-_BATCH = 512
 _MAX_PIECE = 20_000  # longer paragraphs are cut at a sentence end first: bounded memory
 
 
@@ -33,6 +34,104 @@ def _nlp() -> Language:
     nlp.add_pipe("sentencizer")
     nlp.max_length = 10**9  # the import size limit bounds the text; spaCy's own cap is 1M chars
     return nlp
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple[Tokenizer, frozenset[str], re.Pattern[str]]:
+    """spaCy's tokenizer, the sentencizer's punctuation set and a pattern for a
+    whitespace-delimited run holding one of those characters."""
+    nlp = _nlp()
+    punct = frozenset(nlp.get_pipe("sentencizer").punct_chars)
+    cls = "".join(re.escape(c) for c in sorted(punct))
+    return nlp.tokenizer, punct, re.compile(rf"(?<!\S)\S*[{cls}]\S*")
+
+
+_NONSPACE = re.compile(r"\S")
+_RUN = re.compile(r"\S+")
+_SUMMARY_CACHE = 200_000
+_summaries: dict[tuple[str, bool], tuple[tuple[int, ...], bool]] = {}
+
+
+def _summary(run: str, seen_period: bool) -> tuple[tuple[int, ...], bool]:
+    """What spaCy's sentencizer does over one whitespace-delimited run: the offsets (in the
+    run) of the tokens that start a sentence, and whether a sentence end is pending after
+    it. spaCy tokenizes each run on its own, so this is cached by run text."""
+    key = (run, seen_period)
+    hit = _summaries.get(key)
+    if hit is None:
+        tokenizer, punct, _ = _rules()
+        starts: list[int] = []
+        state = seen_period
+        for tok in tokenizer(run):
+            in_punct = tok.text in punct
+            if state and not tok.is_punct and not in_punct:  # Sentencizer.predict
+                starts.append(tok.idx)
+                state = False
+            elif in_punct:
+                state = True
+        hit = (tuple(starts), state)
+        if len(_summaries) >= _SUMMARY_CACHE:
+            _summaries.clear()
+        _summaries[key] = hit
+    return hit
+
+
+def sentence_starts(piece: str) -> list[int]:
+    """Offsets in `piece` where spaCy's blank-English sentencizer starts a sentence, without
+    building a Doc: only runs holding sentence punctuation (and what follows them until the
+    next sentence starts) are tokenized, each once. The whitespace rules are the
+    tokenizer's: a single space after a token is its trailing space; any other whitespace
+    is a token of its own (and so starts a sentence after a period)."""
+    _, _, punct_run = _rules()
+    starts = [0]
+    n = len(piece)
+    pos = 0
+    while (m := punct_run.search(piece, pos)) is not None:
+        found, pending = _summary(m.group(), False)
+        starts.extend(m.start() + x for x in found)
+        p = m.end()
+        while pending and p < n:
+            nxt = _NONSPACE.search(piece, p)
+            q = nxt.start() if nxt else n
+            if q > p:
+                token = p + 1 if piece[p] == " " else p
+                if token < q:  # a whitespace token: not punctuation, so it starts one
+                    starts.append(token)
+                    pending = False
+                    break
+            if q >= n:
+                break
+            end = _RUN.match(piece, q).end()  # type: ignore[union-attr]
+            found, pending = _summary(piece[q:end], True)
+            starts.extend(q + x for x in found)
+            p = end
+        pos = p
+    return starts
+
+
+def _fast_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    piece = text[start:end]
+    cuts = [*sentence_starts(piece), len(piece)]
+    out = []
+    for a, b in pairwise(cuts):
+        span = strip_span(text, start + a, start + b)
+        if span is not None:
+            out.append(span)
+    return out
+
+
+def paragraph_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence spans of one block `text[start:end]` with no breaks inside: what
+    `with_sentences` gives it (each paragraph, bounded in length, split on its own)."""
+    block = ParsedSegment(start, end, "response")
+    return [span for _, a, b in _pieces(text, [block], ()) for span in _fast_sentences(text, a, b)]
+
+
+def spacy_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The reference: spaCy's own pipeline over text[start:end] (tests compare with it)."""
+    doc = _nlp()(text[start:end])
+    spans = (strip_span(text, start + s.start_char, start + s.end_char) for s in doc.sents)
+    return [sp for sp in spans if sp is not None]
 
 
 def _pieces(
@@ -97,13 +196,10 @@ def with_sentences(
         raise too_many_segments(limit)
     pieces = _pieces(text, blocks, breaks)
     sentences: list[list[tuple[int, int]]] = [[] for _ in blocks]
-    docs = _nlp().pipe((text[a:b] for _, a, b in pieces), batch_size=_BATCH)
-    for (bi, offset, _), doc in zip(pieces, docs, strict=True):
-        for sent in doc.sents:
-            span = strip_span(text, offset + sent.start_char, offset + sent.end_char)
-            if span is not None:
-                sentences[bi].append(span)
-                total += 1
+    for bi, a, b in pieces:
+        found = _fast_sentences(text, a, b)
+        sentences[bi].extend(found)
+        total += len(found)
         if limit is not None and total > limit:
             raise too_many_segments(limit)
     out: list[ParsedSegment] = []

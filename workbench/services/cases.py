@@ -9,11 +9,26 @@ attributes a document shows never depend on the order things arrived in.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, or_, select
 
 from workbench.store import schema as s
+
+# Portable upserts (SQLite >= 3.24 and PostgreSQL), sent with the driver's own executemany:
+# SQLAlchemy's per-row parameter processing would cost more than SQLite's work.
+_UPSERT = (
+    'INSERT INTO {table} ({column}, "key", value) VALUES ({p}, {p}, {p}) '
+    'ON CONFLICT ({column}, "key") DO UPDATE SET value = excluded.value'
+)
+_DELETE = 'DELETE FROM {table} WHERE {column} = {p} AND "key" = {p}'
+_TARGETS = (("case_attributes", "case_name"), ("document_attributes", "document_id"))
+
+
+def _placeholder(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 @dataclass(frozen=True)
@@ -51,19 +66,64 @@ def documents_of_case(conn: Connection, case: str) -> list[tuple[int, str]]:
     return [(int(i), str(n)) for i, n in conn.execute(q.order_by(d.c.name))]
 
 
+def case_documents(conn: Connection) -> dict[str, list[tuple[int, str]]]:
+    """(id, name) of every document, by the case it belongs to (one query)."""
+    d = s.documents
+    out: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for i, name, case in conn.execute(select(d.c.id, d.c.name, d.c.case_name).order_by(d.c.name)):
+        out[case or name].append((int(i), str(name)))
+    return out
+
+
 def list_cases(conn: Connection) -> list[CaseInfo]:
-    """Every case with stored attributes, with the documents that belong to it."""
+    """Every case with stored attributes, with the documents that belong to it (two
+    queries, whatever the number of cases)."""
     t = s.case_attributes
-    names = [r[0] for r in conn.execute(select(t.c.case_name).distinct().order_by(t.c.case_name))]
-    return [
-        CaseInfo(n, case_attributes(conn, n), [name for _, name in documents_of_case(conn, n)])
-        for n in names
-    ]
+    docs = case_documents(conn)
+    out: list[CaseInfo] = []
+    rows = conn.execute(select(t.c.case_name, t.c.key, t.c.value).order_by(t.c.case_name))
+    for name, key, value in rows:
+        if not out or out[-1].name != name:
+            out.append(CaseInfo(name, {}, [n for _, n in docs.get(name, [])]))
+        out[-1].attributes[key] = value
+    return out
 
 
 def waiting_cases(conn: Connection) -> int:
     """How many cases with attributes have no document yet."""
     return sum(1 for c in list_cases(conn) if not c.documents)
+
+
+def write_case_batch(
+    conn: Connection,
+    batch: Iterable[tuple[str, dict[str, str]]],
+    docs_by_case: dict[str, list[tuple[int, str]]],
+) -> tuple[int, int, int]:
+    """Store a batch of (case, attributes) rows in the order given (a later row for the
+    same case and key wins; an empty value removes the attribute) and apply them to the
+    case's documents, with one executemany per statement. Returns (rows matching documents,
+    documents updated, rows waiting for a document)."""
+    case_values: dict[tuple[str, str], str] = {}
+    doc_values: dict[tuple[int, str], str] = {}
+    matched = applied = waiting = 0
+    for case, attrs in batch:
+        docs = docs_by_case.get(case, [])
+        for key, value in attrs.items():
+            case_values[(case, key)] = value
+            for doc_id, _ in docs:
+                doc_values[(doc_id, key)] = value
+        matched += int(bool(docs))
+        applied += len(docs)
+        waiting += int(not docs)
+    p = _placeholder(conn)
+    for (table, column), values in zip(_TARGETS, (case_values, doc_values), strict=True):
+        put = [(n, k, v) for (n, k), v in values.items() if v != ""]
+        gone = [(n, k) for (n, k), v in values.items() if v == ""]
+        if gone:
+            conn.exec_driver_sql(_DELETE.format(table=table, column=column, p=p), gone)
+        if put:
+            conn.exec_driver_sql(_UPSERT.format(table=table, column=column, p=p), put)
+    return matched, applied, waiting
 
 
 def case_count(conn: Connection) -> int:

@@ -1,0 +1,96 @@
+"""Store a large survey streamed from its CSV (issue 15): responses, their sentences, their
+attributes and the search index written in batches, with the driver's executemany, so a
+million rows import in bounded memory. The result is the document the ordinary path
+(`parse_file` + `store_document`) stores; tests/test_survey_stream.py compares them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Connection, insert, select
+
+from workbench.errors import WorkbenchError
+from workbench.ingest.sentences import paragraph_sentences, too_many_segments
+from workbench.ingest.survey_stream import SurveyScan, survey_batches
+from workbench.services.cases import case_attributes, case_of
+from workbench.services.documents import ImportOutcome, set_attributes
+from workbench.store import schema as s
+from workbench.store import sqlite_extras
+from workbench.store.migration_v3 import text_sha256
+from workbench.timeutil import now_iso
+
+Progress = Callable[[int, int, str], None]
+
+_SEGMENTS = (
+    'INSERT INTO segments (id, document_id, idx, level, start, "end", speaker, timestamp, '
+    "parent_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+)
+_ATTRS = 'INSERT INTO segment_attributes (segment_id, "key", value) VALUES ({p}, {p}, {p})'
+
+
+def exists(conn: Connection, name: str) -> bool:
+    return (
+        conn.execute(select(s.documents.c.id).where(s.documents.c.name == name)).first() is not None
+    )
+
+
+def store_survey(
+    conn: Connection,
+    scan: SurveyScan,
+    *,
+    attributes: dict[str, str] | None = None,
+    case: str | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Insert the scanned survey as a new document (the caller has checked that no document
+    has its name), inside the caller's transaction."""
+    doc_id = conn.execute(
+        insert(s.documents).values(
+            name=scan.name,
+            kind="survey",
+            source_name=scan.path.name,
+            sha256=scan.sha256,
+            imported_at=now_iso(),
+            text=scan.text,
+            text_sha256=text_sha256(scan.text),
+            guid=str(uuid.uuid4()),
+            case_name=case if case and case != scan.name else None,
+        )
+    ).inserted_primary_key[0]
+    p = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    seg_sql, attr_sql = _SEGMENTS.format(p=p), _ATTRS.format(p=p)
+    next_id = sqlite_extras.next_id(conn, "segments")
+    idx = 0
+    done = 0
+    started = time.perf_counter()
+    for batch in survey_batches(scan):
+        rows, fts, attrs = [], [], []
+        sid = next_id
+        for start, end, rid, values in batch:
+            parent = sid
+            rows.append((sid, doc_id, idx, "response", start, end, rid, None, None))
+            fts.append((sid, scan.text[start:end]))
+            attrs.extend((sid, k, v) for k, v in values.items())
+            sid, idx = sid + 1, idx + 1
+            for a, b in paragraph_sentences(scan.text, start, end):
+                rows.append((sid, doc_id, idx, "sentence", a, b, rid, None, parent))
+                sid, idx = sid + 1, idx + 1
+        if limit is not None and idx > limit:
+            raise WorkbenchError(f"{scan.path}: {too_many_segments(limit)}")
+        conn.exec_driver_sql(seg_sql, rows)
+        if attrs:
+            conn.exec_driver_sql(attr_sql, attrs)
+        sqlite_extras.index_segments(conn, fts)
+        next_id = sid
+        done += len(batch)
+        if progress:
+            rate = done / max(time.perf_counter() - started, 1e-6)
+            progress(done, scan.responses, f"{scan.name}: {rate:,.0f} rows/s")
+    from_case = case_attributes(conn, case_of(scan.name, case))
+    if from_case:
+        set_attributes(conn, doc_id, from_case)
+    set_attributes(conn, doc_id, attributes or {})
+    return ImportOutcome(scan.name, "survey", idx, "imported", tuple(scan.warnings))
