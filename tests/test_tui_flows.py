@@ -214,7 +214,7 @@ async def test_codebook_add_rename_and_delete_with_confirmation(project: Path) -
         await pilot.press("delete")
         await pilot.pause()
         question = str(app.screen.query_one(".dialog-title").render())
-        assert "AND its 1 codings" in question
+        assert "AND its 1 coding?" in question  # singular (issue 17)
         await pilot.press("n")  # refused: nothing deleted
         await pilot.pause()
     t = tree(project)

@@ -151,7 +151,7 @@ async def test_review_accept_reject_rename_then_write_and_import(
 async def test_pending_decisions_kept_separate_and_meaning_runs_in_a_worker(
     project: Path, books: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import workbench.codebook.merge.embedder as embedder
+    import workbench.suggest.merge_embed as embedder
 
     calls: list[int] = []
 

@@ -3,11 +3,11 @@ the model-backed engine is exercised by the suggest module's own tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from tui_engine import ScriptedEngine, engine_app
 from tui_project import build_project
 
 from workbench.services.coding import list_codings
@@ -15,48 +15,6 @@ from workbench.store import schema as s
 from workbench.store.db import open_project
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.review import ReviewScreen
-from workbench.tui.suggestions import Suggestion
-
-
-class ScriptedEngine:
-    """Suggests 'COVID-19' then 'Hidden work' for every turn of staff_s1."""
-
-    def __init__(self, project_path: Path, coder: str) -> None:
-        proj = open_project(project_path)
-        with proj.read() as conn:
-            self.turns = conn.execute(
-                select(s.segments.c.id, s.segments.c.start, s.segments.c.end)
-                .join(s.documents, s.documents.c.id == s.segments.c.document_id)
-                .where(s.documents.c.name == "staff_s1")
-                .order_by(s.segments.c.idx)
-            ).all()
-        proj.close()
-        self.learned: list[tuple[str, bool]] = []
-        self.prepared = 0
-        self.orders: list[str] = []
-
-    def _make(self, turn, code_id: str, score: float) -> Suggestion:  # type: ignore[no-untyped-def]
-        return Suggestion(turn[0], "staff_s1", turn[1], turn[2], code_id, score, "similar to x")
-
-    def prepare(self, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> None:
-        for i in range(len(self.turns)):
-            if cancelled():
-                return
-            progress(i + 1, len(self.turns))
-        self.prepared += 1
-
-    def for_segment(self, segment_id: int, top_k: int = 5) -> list[Suggestion]:
-        turn = next(t for t in self.turns if t[0] == segment_id)
-        return [self._make(turn, "covid-19", 0.8), self._make(turn, "hidden-work", 0.6)]
-
-    def queue(self, coder: str, order: str = "confident") -> Iterator[Suggestion]:
-        self.orders.append(order)
-        turns = self.turns[:3] if order == "confident" else self.turns[:3][::-1]
-        for turn in turns:
-            yield self._make(turn, "covid-19", 0.7)
-
-    def learn(self, suggestion: Suggestion, accepted: bool, coder: str) -> None:
-        self.learned.append((suggestion.code_id, accepted))
 
 
 @pytest.fixture
@@ -80,15 +38,7 @@ def feedback(path: Path) -> list[tuple[int, str, str, str]]:
 
 
 def make_app(project: Path) -> tuple[WorkbenchApp, list[ScriptedEngine]]:
-    app = WorkbenchApp(project, "tester")
-    made: list[ScriptedEngine] = []
-
-    def factory(path: Path, coder: str) -> ScriptedEngine:
-        made.append(ScriptedEngine(path, coder))
-        return made[-1]
-
-    app.engine_factory = factory  # type: ignore[assignment]
-    return app, made
+    return engine_app(project)
 
 
 async def test_accept_and_reject_from_the_panel(project: Path) -> None:

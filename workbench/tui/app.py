@@ -7,17 +7,21 @@ import traceback
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from workbench.errors import WorkbenchError
-from workbench.services.tui_support import UndoStack
+from workbench.services.undo import UndoStack
 from workbench.store.db import Project, open_project
-from workbench.tui.errors import guard_callback
+from workbench.tui.errors import guard_callback, show
+from workbench.tui.keymap import KeymapResult, build_keymap, keys_for
 from workbench.tui.suggestions import EngineFactory, Suggestion, SuggestionEngine, load_engine
+
+if TYPE_CHECKING:
+    from workbench.services.live import Change, ChangeFeed, FileFeed
 
 CSS_DIR = Path(__file__).parent / "styles"
 
@@ -34,25 +38,30 @@ class WorkbenchApp(App[None]):
     ]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False),
-        Binding("f2", "retrieval", "Retrieve", show=False),
-        Binding("f3", "search", "Search", show=False),
-        Binding("f4", "review", "Review suggestions", show=False),
-        Binding("f5", "merge_codebooks", "Merge codebooks", show=False),
-        Binding("f6", "disagreements", "Coder disagreements", show=False),
-        Binding("u", "undo", "Undo", show=False),
-        Binding("ctrl+r", "redo", "Redo", show=False),
-        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
+        Binding("f2", "retrieval", "Retrieve", show=False, id="retrieval"),
+        Binding("f3", "search", "Search", show=False, id="search"),
+        Binding("f4", "review", "Review suggestions", show=False, id="review"),
+        Binding("f5", "merge_codebooks", "Merge codebooks", show=False, id="merge_codebooks"),
+        Binding("f6", "disagreements", "Coder disagreements", show=False, id="disagreements"),
+        Binding("f7", "pseudonyms", "Review pseudonyms", show=False, id="pseudonyms"),
+        Binding("f8", "analysis", "Analysis (matrix coding)", show=False, id="analysis"),
+        Binding("u", "undo", "Undo", show=False, id="undo"),
+        Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
+        Binding("q", "quit", "Quit", id="quit"),
     ]
 
     def __init__(self, project_path: Path, coder: str | None = None) -> None:
         super().__init__()
-        from workbench.config import default_coder
+        from workbench.config import default_coder, load_config
 
         self.project_path = Path(project_path)
         self.coder = default_coder(coder)
+        self.keys: KeymapResult = build_keymap(load_config().keys)
+        self.set_keymap(self.keys.keymap)
         self.project: Project = open_project(self.project_path)
+        self.feed: ChangeFeed | FileFeed | None = None
         self.undo_stack = UndoStack(self.project)
         self.errors: list[str] = []  # unexpected errors shown as notifications (tests read it)
         self.sub_title = f"{self.project_path.name} · coder: {self.coder}"
@@ -70,7 +79,7 @@ class WorkbenchApp(App[None]):
 
     def decide(self, suggestion: Suggestion, accepted: bool) -> None:
         """Save a decision on a suggestion (coding + feedback), then let the learner know."""
-        from workbench.services.tui_support import record_feedback
+        from workbench.services.suggestion_feedback import record_feedback
 
         if accepted:
             self.undo_stack.code_span(
@@ -97,8 +106,39 @@ class WorkbenchApp(App[None]):
         from workbench.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        problems = self.keys.summary()
+        if problems:
+            self.notify(problems, title="Key bindings", severity="warning", timeout=12)
+        self.start_feed()
+
+    def start_feed(self) -> None:
+        """Hear what others change (a colleague on the server, a CLI command in another
+        terminal) and refresh what is on screen; see workbench/services/live.py."""
+        from workbench.services.live import subscribe
+
+        def heard(change: Change) -> None:  # in the feed's thread
+            try:
+                self.call_from_thread(self.on_change, change)
+            except RuntimeError:  # the app is closing
+                pass
+
+        try:
+            self.feed = subscribe(self.project, heard, me=self.coder)
+        except Exception as exc:  # live updates are a nicety: the app works without them
+            self.feed = None
+            self.notify(f"live updates are off: {exc}", severity="warning")
+
+    def on_change(self, change: Change) -> None:
+        if change.mine:
+            return
+        severity = "warning" if change.kind == "disconnected" else "information"
+        self.notify(change.describe(), severity=severity, timeout=4)
+        if change.kind != "disconnected":
+            self.refresh_data()
 
     def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
         self.project.close()
 
     # Errors become notifications, never a traceback on screen ------------------------------
@@ -107,14 +147,17 @@ class WorkbenchApp(App[None]):
 
     def report(self, error: Exception) -> None:
         """Show an error as a notification; unexpected ones are kept in `errors` (and logged)."""
-        if isinstance(error, WorkbenchError):
-            self.notify(str(error), severity="error", timeout=6)
+        if isinstance(error, WorkbenchError):  # Notice subclasses carry their own title
+            show(self, error)
             return
         detail = "".join(traceback.format_exception(error))
         self.errors.append(detail)
         self.log.error(detail)
         self.notify(
-            f"unexpected error: {type(error).__name__}: {error}", severity="error", timeout=10
+            f"{type(error).__name__}: {error}",
+            title="Unexpected error",
+            severity="error",
+            timeout=10,
         )
 
     async def run_action(self, action, default_namespace=None) -> bool:  # type: ignore[no-untyped-def,override]
@@ -162,6 +205,16 @@ class WorkbenchApp(App[None]):
 
         self.push_screen(DisagreementScreen())
 
+    def action_pseudonyms(self) -> None:
+        from workbench.tui.screens.pseudonyms import PseudonymScreen
+
+        self.push_screen(PseudonymScreen())
+
+    def action_analysis(self) -> None:
+        from workbench.tui.screens.analysis import AnalysisScreen
+
+        self.push_screen(AnalysisScreen())
+
     def open_document(self, name: str, offset: int | None = None) -> None:
         from workbench.tui.screens.coding import CodingScreen
 
@@ -192,24 +245,29 @@ class WorkbenchApp(App[None]):
             if callable(reload):
                 reload()
 
-    # Command palette: every binding of the current screen and its widgets -----------------
+    # Command palette: the bindings of the current screen, its own panels and the app ------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         seen: set[str] = set()
-        nodes = [screen, *screen.query("*"), self]
-        for node in nodes:
-            for binding in getattr(type(node), "BINDINGS", []):
-                if not isinstance(binding, Binding) or binding.action in seen:
+        ours = [n for n in screen.query("*") if type(n).__module__.startswith("workbench.")]
+        for node in [screen, *ours, self]:
+            # only bindings our classes declare themselves: not those a widget inherits from
+            # Textual (scrolling, text editing), which the screens' own keys replace
+            for binding in vars(type(node)).get("BINDINGS", []):
+                if not isinstance(binding, Binding) or binding.action == "command_palette":
                     continue
-                if binding.action == "command_palette":
+                action = binding.action.removeprefix("app.")
+                if action in seen:
                     continue
-                seen.add(binding.action)
+                seen.add(action)
                 title = binding.description or binding.action
-                key = binding.key_display or binding.key
+                key = keys_for(binding, self.keys.keymap)
                 yield SystemCommand(
                     title, f"key: {key}", partial(self.run_action, binding.action, node)
                 )
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title.casefold() not in {"quit", "keys"}:  # ours: q and ? above
+                yield command
 
 
 def run_app(project_path: Path, coder: str | None = None) -> None:

@@ -19,8 +19,8 @@ class CodeFormScreen(ModalScreen[dict[str, object] | None]):
     """Edit one code's fields; ctrl+s saves, Escape cancels. Tab moves between fields."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", id="code_form.save"),
+        Binding("escape", "cancel", "Cancel", id="code_form.cancel"),
     ]
 
     def __init__(self, code: CodeRow) -> None:
@@ -63,7 +63,7 @@ class CodeFormScreen(ModalScreen[dict[str, object] | None]):
     def action_save(self) -> None:
         values = self.values()
         try:
-            check_color(values["color"])  # type: ignore[arg-type]
+            check_color(str(values["color"]))
         except WorkbenchError as exc:
             self.notify(str(exc), severity="error")
             return

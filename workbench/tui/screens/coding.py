@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -9,46 +10,94 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from workbench.errors import WorkbenchError
 from workbench.services.codes import CodeTree
 from workbench.services.coding import CodingRow
-from workbench.tui.errors import guard
-from workbench.tui.model import DocModel, Selection, extend_end, move_start
+from workbench.tui.base import UsesWorkbench
+from workbench.tui.errors import NothingSelected, guard, show
+from workbench.tui.model import DocModel, Selection, Span, extend_end, move_start
+from workbench.tui.screens.picker import Picked
+from workbench.tui.widgets.footer import WorkbenchFooter
 from workbench.tui.widgets.suggest_panel import SuggestionPanel
-from workbench.tui.widgets.transcript import TurnView, ViewState
+from workbench.tui.widgets.transcript import MEMO_MARK, TurnView, ViewState
 
 
-class CodingScreen(Screen[None]):
+class DocumentView(VerticalScroll, can_focus=False):
+    """The turns. Not focusable: arrow keys, PgUp/PgDn, Home and End move the cursor (the
+    screen's bindings), and the view follows the cursor, so `c` codes what is on screen."""
+
+
+class CodingScreen(UsesWorkbench, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "turn(1)", "Next turn", show=False),
-        Binding("k,up", "turn(-1)", "Previous turn", show=False),
-        Binding("l,right", "sentence(1)", "Next sentence", show=False),
-        Binding("h,left", "sentence(-1)", "Previous sentence", show=False),
-        Binding("pagedown", "turn(10)", "10 turns down", show=False),
-        Binding("pageup", "turn(-10)", "10 turns up", show=False),
-        Binding("home", "go(0)", "First turn", show=False),
-        Binding("end", "go(-1)", "Last turn", show=False),
-        Binding("v", "select", "Select"),
-        Binding("V", "select_turn", "Select turn", key_display="V", show=False),
-        Binding("w,shift+right", "extend_word(1)", "Extend by word", show=False),
-        Binding("b,shift+left", "extend_word(-1)", "Shrink by word", show=False),
-        Binding("s,shift+down", "extend_sentence(1)", "Extend by sentence", show=False),
-        Binding("S,shift+up", "extend_sentence(-1)", "Shrink by sentence", show=False),
-        Binding("left_square_bracket", "move_start(-1)", "Start a word earlier", show=False),
-        Binding("right_square_bracket", "move_start(1)", "Start a word later", show=False),
-        Binding("c", "code", "Code"),
-        Binding("x", "uncode", "Uncode"),
-        Binding("m", "memo", "Memo"),
-        Binding("u", "app.undo", "Undo"),
-        Binding("ctrl+r", "app.redo", "Redo", show=False),
-        Binding("t", "toggle_suggestions", "Suggestions"),
-        Binding("y", "suggestion(True)", "Accept suggestion", show=False),
-        Binding("n", "suggestion(False)", "Reject suggestion", show=False),
-        Binding("R", "app.review", "Review mode", key_display="R", show=False),
-        Binding("L", "like_this", "Passages like this", key_display="L", show=False),
-        Binding("escape", "back", "Back"),
+        Binding("j,down", "turn(1)", "Next turn", show=False, id="next_turn"),
+        Binding("k,up", "turn(-1)", "Previous turn", show=False, id="previous_turn"),
+        Binding("l,right", "sentence(1)", "Next sentence", show=False, id="next_sentence"),
+        Binding("h,left", "sentence(-1)", "Previous sentence", show=False, id="previous_sentence"),
+        Binding("pagedown", "turn(10)", "10 turns down", show=False, id="page_down"),
+        Binding("pageup", "turn(-10)", "10 turns up", show=False, id="page_up"),
+        Binding("home", "go(0)", "First turn", show=False, id="first_turn"),
+        Binding("end", "go(-1)", "Last turn", show=False, id="last_turn"),
+        Binding("v", "select", "Select", id="select"),
+        Binding("V", "select_turn", "Select turn", key_display="V", show=False, id="select_turn"),
+        Binding("w,shift+right", "extend_word(1)", "Extend by word", show=False, id="extend_word"),
+        Binding("b,shift+left", "extend_word(-1)", "Shrink by word", show=False, id="shrink_word"),
+        Binding(
+            "s,shift+down",
+            "extend_sentence(1)",
+            "Extend by sentence",
+            show=False,
+            id="extend_sentence",
+        ),
+        Binding(
+            "S,shift+up",
+            "extend_sentence(-1)",
+            "Shrink by sentence",
+            show=False,
+            id="shrink_sentence",
+        ),
+        Binding(
+            "left_square_bracket",
+            "move_start(-1)",
+            "Start a word earlier",
+            show=False,
+            id="start_earlier",
+        ),
+        Binding(
+            "right_square_bracket",
+            "move_start(1)",
+            "Start a word later",
+            show=False,
+            id="start_later",
+        ),
+        Binding("c", "code", "Code", id="code"),
+        Binding("x", "uncode", "Uncode", id="uncode"),
+        Binding("m", "memo", "Memo", id="memo"),
+        Binding("t", "toggle_suggestions", "Suggestions", id="suggestions"),
+        Binding("y", "suggestion(True)", "Accept suggestion", show=False, id="accept_suggestion"),
+        Binding("n", "suggestion(False)", "Reject suggestion", show=False, id="reject_suggestion"),
+        Binding(
+            "J",
+            "move_suggestion(1)",
+            "Next suggestion",
+            key_display="J",
+            show=False,
+            id="next_suggestion",
+        ),
+        Binding(
+            "K",
+            "move_suggestion(-1)",
+            "Previous suggestion",
+            key_display="K",
+            show=False,
+            id="previous_suggestion",
+        ),
+        Binding("R", "app.review", "Review mode", key_display="R", show=False, id="review_mode"),
+        Binding(
+            "L", "like_this", "Passages like this", key_display="L", show=False, id="like_this"
+        ),
+        Binding("escape", "back", "Back", id="back"),
     ]
 
     def __init__(self, name: str, offset: int | None = None, span: tuple[int, int] | None = None):
@@ -65,17 +114,17 @@ class CodingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="coding-body"):
-            yield VerticalScroll(id="doc")
+            yield DocumentView(id="doc")
             yield SuggestionPanel(id="suggestions")
         yield Static("", id="status")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             doc = DocModel.load(conn, self.doc_name)
             tree = CodeTree.load(conn)
         self.state = ViewState(doc, tree)
-        self.sub_title = f"coder: {self.app.coder} · {doc.name} ({doc.kind})"  # type: ignore[attr-defined]
+        self.sub_title = f"coder: {self.wb.coder} · {doc.name} ({doc.kind})"
         self.query_one("#doc", VerticalScroll).mount_all(
             [TurnView(self.state, i) for i in range(len(doc.turns))]
         )
@@ -90,7 +139,7 @@ class CodingScreen(Screen[None]):
         """The store changed (undo, redo, codebook edits): reread codings and codes."""
         if self.state is None:
             return
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             self.state.doc.reload_codings(conn)
             self.state.tree = CodeTree.load(conn)
         for view in self.query(TurnView):
@@ -108,7 +157,8 @@ class CodingScreen(Screen[None]):
         return list(self.query(TurnView))
 
     def current_turn(self) -> int:
-        return self.doc.sentence_turn[self.state.cursor] if self.doc.sentences else 0  # type: ignore[union-attr]
+        st = self.state
+        return self.doc.sentence_turn[st.cursor] if st is not None and self.doc.sentences else 0
 
     def set_cursor(self, sentence: int, follow_selection: bool = True) -> None:
         st = self.state
@@ -128,13 +178,21 @@ class CodingScreen(Screen[None]):
         if not views:
             return
         cur = self.current_turn()
-        for i in {old_turn, cur} - {None}:
-            views[i].refresh()  # type: ignore[index]
-            views[i].set_class(i == cur, "-current")  # type: ignore[index]
+        for i in {cur} if old_turn is None else {old_turn, cur}:
+            views[i].refresh()
+            views[i].set_class(i == cur, "-current")
         self.refresh_span(self.state.selection if self.state else None)
-        self.query_one("#doc", VerticalScroll).scroll_to_widget(views[cur], animate=False)
+        self.scroll_to_cursor()
         self.update_status()
         self.update_suggestions()
+
+    def scroll_to_cursor(self) -> None:
+        """Bring the cursor's turn into view (after a move, or when the layout changed)."""
+        views = self.turn_views()
+        if views:
+            self.query_one(DocumentView).scroll_to_widget(
+                views[self.current_turn()], animate=False, top=False
+            )
 
     def refresh_span(self, sel: Selection | None) -> None:
         if sel is None:
@@ -154,7 +212,8 @@ class CodingScreen(Screen[None]):
         )
 
     def action_sentence(self, step: int) -> None:
-        self.set_cursor(self.state.cursor + step)  # type: ignore[union-attr]
+        if self.state is not None:
+            self.set_cursor(self.state.cursor + step)
 
     def action_select(self) -> None:
         st = self.state
@@ -179,16 +238,23 @@ class CodingScreen(Screen[None]):
         self.refresh_span(old)
         self.after_move(None)
 
-    def _adjust(self, fn, units, forward: bool) -> None:  # type: ignore[no-untyped-def]
+    def _adjust(
+        self,
+        fn: Callable[[Selection, list[Span], bool], Selection],
+        units: list[Span],
+        forward: bool,
+    ) -> None:
         st = self.state
         if st is None:
             return
         if st.selection is None:
             self.action_select()
         old = st.selection
-        st.selection = fn(st.selection, units, forward)
+        if old is None:
+            return
+        st.selection = new = fn(old, units, forward)
         self.refresh_span(old)
-        self.set_cursor(self.doc.sentence_at(st.selection.end - 1), follow_selection=False)  # type: ignore[union-attr]
+        self.set_cursor(self.doc.sentence_at(new.end - 1), follow_selection=False)
 
     def action_extend_word(self, step: int) -> None:
         self._adjust(extend_end, self.doc.words, step > 0)
@@ -227,7 +293,7 @@ class CodingScreen(Screen[None]):
     # Coding, uncoding, memos ---------------------------------------------------------------
 
     def action_code(self) -> None:
-        from workbench.tui.screens.picker import CodePicker, Picked
+        from workbench.tui.screens.picker import CodePicker
 
         span = self.target_span()
         if span is None or self.state is None:
@@ -240,29 +306,25 @@ class CodingScreen(Screen[None]):
         title = f"Code {span[1] - span[0]} characters — Enter applies"
         self.app.push_screen(CodePicker(self.state.tree, title, self.recent), picked)
 
-    def apply_code(self, span: tuple[int, int], choice: object) -> None:
+    def apply_code(self, span: tuple[int, int], choice: Picked) -> None:
         from workbench.services.code_edit import add_code
 
-        app = self.app
+        app = self.wb
         try:
-            code_id = choice.code_id  # type: ignore[attr-defined]
+            code_id = choice.code_id
             if code_id is None:
-                with app.project.begin() as conn:  # type: ignore[attr-defined]
-                    code_id = add_code(conn, choice.name).id  # type: ignore[attr-defined]
-                app.notify(f"created code '{choice.name}'")  # type: ignore[attr-defined]
-            _row, created = app.undo_stack.code_span(  # type: ignore[attr-defined]
-                self.doc.name,
-                span[0],
-                span[1],
-                code_id,
-                app.coder,  # type: ignore[attr-defined]
+                with app.project.begin() as conn:
+                    code_id = add_code(conn, choice.name).id
+                app.notify(f"created code '{choice.name}'")
+            _row, created = app.undo_stack.code_span(
+                self.doc.name, span[0], span[1], code_id, app.coder
             )
         except WorkbenchError as exc:
-            app.notify(str(exc), severity="error")
+            show(self, exc)
             return
         self.recent = [code_id, *[c for c in self.recent if c != code_id]][:8]
         self.drop_selection()
-        app.refresh_data()  # type: ignore[attr-defined]
+        app.refresh_data()
         name = self.state.tree.codes[code_id].name if self.state else code_id
         app.notify(f"coded '{name}'" if created else f"already coded '{name}'")
 
@@ -271,16 +333,17 @@ class CodingScreen(Screen[None]):
         return self.doc.codings_over(*span) if span else []
 
     def describe(self, c: CodingRow) -> str:
-        tree = self.state.tree  # type: ignore[union-attr]
+        assert self.state is not None
+        tree = self.state.tree
         name = tree.codes[c.code_id].name if c.code_id in tree.codes else c.code_id
         return f"{name} · {c.coder} · {c.start}-{c.end}"
 
-    def choose_coding(self, title: str, then) -> None:  # type: ignore[no-untyped-def]
+    def choose_coding(self, title: str, then: Callable[[CodingRow], None]) -> None:
         from workbench.tui.screens.modals import ChoiceScreen
 
         rows = self.codings_here()
         if not rows:
-            self.notify("no coding under the cursor", severity="warning")
+            show(self, NothingSelected("no coding under the cursor"))
         elif len(rows) == 1:
             then(rows[0])
         else:
@@ -293,11 +356,11 @@ class CodingScreen(Screen[None]):
     def action_uncode(self) -> None:
         def remove(row: CodingRow) -> None:
             try:
-                self.app.undo_stack.uncode(row)  # type: ignore[attr-defined]
+                self.wb.undo_stack.uncode(row)
             except WorkbenchError as exc:
-                self.notify(str(exc), severity="error")
+                show(self, exc)
                 return
-            self.app.refresh_data()  # type: ignore[attr-defined]
+            self.wb.refresh_data()
             self.notify(f"removed {self.describe(row)} (u to undo)")
 
         self.choose_coding("Remove which coding?", remove)
@@ -318,19 +381,19 @@ class CodingScreen(Screen[None]):
         if result is None:
             return
         target, text = result
-        app = self.app
+        app = self.wb
         try:
             if target.startswith("coding:"):
                 row = next(c for c in self.doc.codings if c.id == int(target.split(":")[1]))
-                app.undo_stack.set_memo(row, text.strip() or None)  # type: ignore[attr-defined]
+                app.undo_stack.set_memo(row, text.strip() or None)
             else:
                 kind, _, tid = target.partition(":")
-                with app.project.begin() as conn:  # type: ignore[attr-defined]
-                    add_memo(conn, kind, tid or str(self.doc.doc_id), app.coder, text)  # type: ignore[attr-defined]
+                with app.project.begin() as conn:
+                    add_memo(conn, kind, tid or str(self.doc.doc_id), app.coder, text)
         except WorkbenchError as exc:
-            self.notify(str(exc), severity="error")
+            show(self, exc)
             return
-        app.refresh_data()  # type: ignore[attr-defined]
+        app.refresh_data()
         self.notify(f"memo saved on {target.split(':')[0]}")
 
     def action_like_this(self) -> None:
@@ -346,22 +409,29 @@ class CodingScreen(Screen[None]):
         panel = self.query_one(SuggestionPanel)
         panel.toggle_class("-shown")
         self.update_suggestions()
+        # the text re-wraps to the new width: keep the cursor's turn on screen
+        self.call_after_refresh(self.scroll_to_cursor)
+
+    def action_move_suggestion(self, step: int) -> None:
+        panel = self.query_one(SuggestionPanel)
+        if panel.has_class("-shown"):
+            panel.move(step)
 
     def update_suggestions(self) -> None:
         panel = self.query_one(SuggestionPanel)
         if panel.has_class("-shown") and self.state is not None:
-            names = {cid: c.name for cid, c in self.state.tree.codes.items()}
-            panel.request(self.doc.turns[self.current_turn()].seg.id, names)
+            panel.names = {cid: c.name for cid, c in self.state.tree.codes.items()}
+            panel.request(self.doc.turns[self.current_turn()].seg.id)
 
     def action_suggestion(self, accepted: bool) -> None:
         panel = self.query_one(SuggestionPanel)
         suggestion = panel.highlighted() if panel.has_class("-shown") else None
         if suggestion is None:
-            self.notify("no suggestion selected (t shows the panel)", severity="warning")
+            show(self, NothingSelected("no suggestion selected (t shows the panel)"))
             return
-        self.app.decide(suggestion, accepted)  # type: ignore[attr-defined]
+        self.wb.decide(suggestion, accepted)
         panel.drop(suggestion)
-        self.app.refresh_data()  # type: ignore[attr-defined]
+        self.wb.refresh_data()
         self.notify("accepted" if accepted else "rejected")
 
     # Status line ---------------------------------------------------------------------------
@@ -380,5 +450,11 @@ class CodingScreen(Screen[None]):
             parts.append("v select · c code this sentence")
         here = self.codings_here()
         if here:
-            parts.append("here: " + ", ".join(self.describe(c).split(" · ")[0] for c in here))
+            names: dict[str, int] = {}
+            for c in here:
+                name = self.describe(c).split(" · ")[0] + (f" {MEMO_MARK}" if c.memo else "")
+                names[name] = names.get(name, 0) + 1
+            parts.append(
+                "here: " + ", ".join(n + (f" ×{k}" if k > 1 else "") for n, k in names.items())
+            )
         self.query_one("#status", Static).update(" · ".join(parts))

@@ -19,13 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from workbench.analysis.disagreements import list_disagreements
 from workbench.errors import WorkbenchError
 from workbench.services.codes import CodeTree
 from workbench.services.resolve import (
     Disagreement,
-    list_disagreements,
     overlapping,
     passage_span,
     reopen,
@@ -33,22 +33,28 @@ from workbench.services.resolve import (
     resolved_coders,
     top_coders,
 )
-from workbench.tui.errors import guard
+from workbench.services.segment_hits import outer_segment_numbers
+from workbench.tui.base import UsesWorkbench
+from workbench.tui.errors import NothingSelected, NotReady, guard, show
+from workbench.tui.text import clip, plural
+from workbench.tui.widgets.footer import WorkbenchFooter
 from workbench.tui.widgets.passage import marked_passage
 from workbench.tui.widgets.transcript import code_color
 
+WIDE = 120  # from this width the speaker has its own column
 
-class DisagreementScreen(Screen[None]):
+
+class DisagreementScreen(UsesWorkbench, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "settle('keep_a')", "Keep A"),
-        Binding("b", "settle('keep_b')", "Keep B"),
-        Binding("k", "settle('keep_both')", "Both"),
-        Binding("n", "settle('neither')", "Neither"),
-        Binding("x", "reopen", "Reopen"),
-        Binding("c", "choose_coders", "Coders"),
-        Binding("h", "toggle_resolved", "Hide settled"),
-        Binding("enter", "jump", "Go to passage"),
-        Binding("escape", "back", "Back"),
+        Binding("a", "settle('keep_a')", "Keep A", id="disagreements.keep_a"),
+        Binding("b", "settle('keep_b')", "Keep B", id="disagreements.keep_b"),
+        Binding("k", "settle('keep_both')", "Both", id="disagreements.keep_both"),
+        Binding("n", "settle('neither')", "Neither", id="disagreements.neither"),
+        Binding("x", "reopen", "Reopen", show=False, id="disagreements.reopen"),
+        Binding("c", "choose_coders", "Coders", show=False, id="disagreements.coders"),
+        Binding("h", "toggle_resolved", "Hide settled", id="disagreements.hide_settled"),
+        Binding("enter", "jump", "Go to passage", id="disagreements.jump"),
+        Binding("escape", "back", "Back", id="disagreements.back"),
     ]
 
     def __init__(self, coder_a: str | None = None, coder_b: str | None = None) -> None:
@@ -57,6 +63,7 @@ class DisagreementScreen(Screen[None]):
         self.rows: list[Disagreement] = []
         self.shown: list[int] = []  # indexes into rows, in table order
         self.hide_resolved = False
+        self.numbers: dict[int, dict[int, int]] = {}  # document -> segment number -> its ¶
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -64,14 +71,24 @@ class DisagreementScreen(Screen[None]):
             yield Static("", id="dis-summary")
             yield DataTable(id="disagreements", cursor_type="row", zebra_stripes=True)
             yield Static("", id="dis-passage")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#disagreements", DataTable)
-        for label in ("Document", "¶", "Speaker", "Code", "Applied by", "Settled"):
-            table.add_column(label, key=label)
         self.reload()
-        table.focus()
+        self.query_one("#disagreements", DataTable).focus()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fill, self.query_one("#disagreements", DataTable).cursor_row)
+
+    def columns(self) -> list[str]:
+        """Narrow (80 columns): who applied what stays; the speaker goes (the passage shows it)."""
+        if self.app.size.width >= WIDE:
+            return ["Document", "¶", "Speaker", "Code", "Applied by", "Settled"]
+        return ["Document", "¶", "Code", "Applied by", "Settled"]
+
+    def paragraph(self, d: Disagreement) -> int:
+        """The ¶ number of the disagreement's turn: the number the coding screen shows."""
+        return self.numbers.get(d.document_id, {}).get(d.segment, d.segment)
 
     # Loading ----------------------------------------------------------------------------------
 
@@ -79,7 +96,7 @@ class DisagreementScreen(Screen[None]):
         """(Re)compute the disagreements of the chosen coders (default: the two busiest)."""
         self.rows = []
         try:
-            with self.app.project.read() as conn:  # type: ignore[attr-defined]
+            with self.wb.project.read() as conn:
                 if self.coders is None:
                     top = top_coders(conn, 2)
                     if len(top) < 2:
@@ -89,6 +106,10 @@ class DisagreementScreen(Screen[None]):
                         )
                     self.coders = (top[0], top[1])
                 self.rows = list_disagreements(conn, *self.coders)
+                self.numbers = {
+                    doc: outer_segment_numbers(conn, doc)
+                    for doc in {d.document_id for d in self.rows}
+                }
         except WorkbenchError as exc:
             self.query_one("#dis-summary", Static).update(str(exc))
             self.fill()
@@ -97,21 +118,24 @@ class DisagreementScreen(Screen[None]):
 
     def fill(self, keep: int | None = None) -> None:
         table = self.query_one("#disagreements", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        columns = self.columns()
+        for label in columns:
+            table.add_column(label, key=label)
         self.shown = [
             i for i, d in enumerate(self.rows) if not (self.hide_resolved and d.resolution)
         ]
         for i in self.shown:
             d = self.rows[i]
-            table.add_row(
-                d.document,
-                str(d.segment),
-                d.speaker or "",
-                d.code,
-                d.applied_by,
-                d.resolution.describe() if d.resolution else "",
-                key=str(i),
-            )
+            cells = {
+                "Document": clip(d.document, 24),
+                "¶": str(self.paragraph(d)),
+                "Speaker": d.speaker or "",
+                "Code": clip(d.code, 24),
+                "Applied by": d.applied_by,
+                "Settled": d.resolution.describe() if d.resolution else "",
+            }
+            table.add_row(*(cells[c] for c in columns), key=str(i))
         if keep is not None and self.shown:
             table.move_cursor(row=min(keep, len(self.shown) - 1))
         self.summary()
@@ -124,7 +148,8 @@ class DisagreementScreen(Screen[None]):
         settled = sum(1 for d in self.rows if d.resolution)
         hidden = " (settled ones hidden)" if self.hide_resolved else ""
         self.query_one("#dis-summary", Static).update(
-            f"A = {a} · B = {b} · {len(self.rows)} disagreements, {settled} settled{hidden}"
+            f"A = {a} · B = {b} · {plural(len(self.rows), 'disagreement')}, "
+            f"{settled} settled{hidden}"
         )
 
     def current(self) -> Disagreement | None:
@@ -143,7 +168,7 @@ class DisagreementScreen(Screen[None]):
         if d is None or self.coders is None:
             panel.update("")
             return
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             from workbench.services.documents import document_text
 
             text = document_text(conn, d.document_id)
@@ -175,7 +200,7 @@ class DisagreementScreen(Screen[None]):
             passage = marked_passage(text, start, end, spans, (d.start, d.end))
             cells.append(Group(verdict, passage, codes or Text("(no codes here)", style="dim")))
         grid.add_row(*cells)
-        where = [f"{d.document} ¶{d.segment}", d.speaker or "", d.code]
+        where = [f"{d.document} ¶{self.paragraph(d)}", d.speaker or "", d.code]
         head = Text(" · ".join(w for w in where if w), style="bold")
         if d.resolution:
             head.append(f"   settled: {d.resolution.describe()} ({d.resolution.created})")
@@ -186,10 +211,10 @@ class DisagreementScreen(Screen[None]):
     def action_settle(self, decision: str) -> None:
         d = self.current()
         if d is None or self.coders is None:
-            self.notify("no disagreement selected", severity="warning")
+            show(self, NothingSelected("no disagreement selected"))
             return
         position = self.query_one("#disagreements", DataTable).cursor_row
-        with self.app.project.begin() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.begin() as conn:
             res = resolve(
                 conn,
                 d.document,
@@ -197,10 +222,10 @@ class DisagreementScreen(Screen[None]):
                 d.code_id,
                 *self.coders,
                 decision,
-                self.app.coder,  # type: ignore[attr-defined]
+                self.wb.coder,
             )
         self.rows[self.rows.index(d)] = replace(d, resolution=res)
-        self.notify(f"{d.document} ¶{d.segment} {d.code}: {res.describe()}")
+        self.notify(f"{d.document} ¶{self.paragraph(d)} {d.code}: {res.describe()}")
         self.fill(keep=self.next_open(position))
 
     def next_open(self, position: int) -> int:
@@ -217,10 +242,10 @@ class DisagreementScreen(Screen[None]):
         if d is None or self.coders is None:
             return
         position = self.query_one("#disagreements", DataTable).cursor_row
-        with self.app.project.begin() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.begin() as conn:
             done = reopen(conn, d.document, d.segment, d.code_id, *self.coders)
         if not done:
-            self.notify("this disagreement is not settled", severity="warning")
+            show(self, NotReady("this disagreement is not settled"))
             return
         self.rows[self.rows.index(d)] = replace(d, resolution=None)
         self.fill(keep=position)
@@ -228,14 +253,14 @@ class DisagreementScreen(Screen[None]):
     # Other actions ----------------------------------------------------------------------------
 
     def action_choose_coders(self) -> None:
-        from workbench.services.tui_support import coders
+        from workbench.services.coders import coders
         from workbench.tui.screens.modals import ChoiceScreen
 
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             skip = resolved_coders(conn)
             names = [c for c in coders(conn) if c not in skip]
         if len(names) < 2:
-            self.notify("fewer than two coders have codings", severity="warning")
+            show(self, NotReady("fewer than two coders have codings"))
             return
 
         def chose_a(a: str | None) -> None:
@@ -271,4 +296,4 @@ class DisagreementScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-        self.app.refresh_data()  # type: ignore[attr-defined]  # counts changed
+        self.wb.refresh_data()  # counts changed

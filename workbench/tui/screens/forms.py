@@ -36,8 +36,8 @@ class FormScreen(ModalScreen[FormValues | None]):
     """Returns {key: text or bool}, or None when cancelled (Escape)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", "Done"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Done", id="form.done"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
     def __init__(

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sqlalchemy import Connection
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from workbench.errors import WorkbenchError
 from workbench.services.documents import DocumentInfo, list_documents, parse_where
-from workbench.tui.errors import guard
+from workbench.tui.base import UsesWorkbench
+from workbench.tui.errors import NothingSelected, guard, show
+from workbench.tui.text import clip, plural
 from workbench.tui.widgets.codebook import CodebookPanel
+from workbench.tui.widgets.footer import WorkbenchFooter
 
-KEY_ATTRIBUTES = ("role", "practice")
 SORTS = ("name", "kind", "segments", "coded")
 
 
-def coded_fraction(conn, docs: list[DocumentInfo]) -> dict[int, float]:  # type: ignore[no-untyped-def]
+def coded_fraction(conn: Connection, docs: list[DocumentInfo]) -> dict[int, float]:
     """Share of each document's characters under at least one coding."""
     from workbench.services.coding import list_codings
 
@@ -46,18 +50,57 @@ def split_filter(text: str) -> tuple[list[tuple[str, str]], str]:
     return parse_where(pairs), words.casefold()
 
 
-class HomeScreen(Screen[None]):
+# Columns by priority: at a narrow width the later ones are left out (the codebook panel
+# can be hidden with B to make room). Case only when some document belongs to another case.
+COLUMNS = [  # key, header, minimum width
+    ("name", "Document", 12),
+    ("kind", "Kind", 4),
+    ("segments", "Segs", 4),
+    ("coded", "Coded", 5),
+    ("role", "Role", 4),
+    ("case", "Case", 4),
+    ("practice", "Practice", 8),
+]
+
+
+NARROW = 100  # below this width the codebook panel starts hidden (b shows it, B hides it)
+
+
+class HomeScreen(UsesWorkbench, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", show=True),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("s", "sort", "Sort"),
-        Binding("r", "retrieval", "Retrieve"),
-        Binding("f", "search", "Search"),
-        Binding("b", "focus_codebook", "Codebook"),
-        Binding("d", "focus_documents", "Documents", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("M", "merge_codebooks", "Merge codebooks", key_display="M", show=False),
-        Binding("D", "disagreements", "Coder disagreements", key_display="D", show=False),
+        Binding("enter", "open", "Open", show=True, id="home.open"),
+        Binding("slash", "filter", "Filter", key_display="/", id="home.filter"),
+        Binding("s", "sort", "Sort", id="home.sort"),
+        Binding("r", "retrieval", "Retrieve", id="home.retrieve"),
+        Binding("f", "search", "Search", id="home.search"),
+        Binding("x", "analysis", "Analyse", id="home.analysis"),
+        Binding("b", "focus_codebook", "Codebook", id="home.codebook"),
+        Binding(
+            "B",
+            "toggle_codebook",
+            "Hide/show codebook",
+            key_display="B",
+            show=False,
+            id="home.toggle_codebook",
+        ),
+        Binding("d", "focus_documents", "Documents", show=False, id="home.documents"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="home.clear_filter"),
+        Binding(
+            "M",
+            "merge_codebooks",
+            "Merge codebooks",
+            key_display="M",
+            show=False,
+            id="home.merge_codebooks",
+        ),
+        Binding(
+            "D",
+            "disagreements",
+            "Coder disagreements",
+            key_display="D",
+            show=False,
+            id="home.disagreements",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -65,6 +108,7 @@ class HomeScreen(Screen[None]):
         self.sort_index = 0
         self.docs: list[DocumentInfo] = []
         self.coded: dict[int, float] = {}
+        self.columns: list[str] = []  # keys of the columns shown, by priority
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -76,21 +120,16 @@ class HomeScreen(Screen[None]):
                 yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="doc-summary")
             yield CodebookPanel(id="codebook")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#documents", DataTable)
-        table.add_column("Document", key="name")
-        table.add_column("Kind", key="kind")
-        table.add_column("Segs", key="segments")
-        table.add_column("Coded", key="coded")
-        for attr in KEY_ATTRIBUTES:  # last: long values must not push the counts off-screen
-            table.add_column(attr.capitalize(), key=attr)
+        if self.app.size.width < NARROW:  # 80 columns: the documents get the whole width
+            self.query_one(CodebookPanel).display = False
         self.reload()
-        table.focus()
+        self.query_one("#documents", DataTable).focus()
 
     def reload(self) -> None:
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             self.docs = list_documents(conn)
             self.coded = coded_fraction(conn, self.docs)
         self.fill_table()
@@ -102,7 +141,7 @@ class HomeScreen(Screen[None]):
         try:
             where, words = split_filter(text)
         except WorkbenchError as exc:
-            self.notify(str(exc), severity="warning")
+            show(self, exc, "warning")
             where, words = [], ""
         from workbench.services.documents import matches_where
 
@@ -120,20 +159,60 @@ class HomeScreen(Screen[None]):
         }
         shown.sort(key=sorters[key])
         current = self.selected_name()
-        table.clear()
-        for d in shown:
-            table.add_row(
-                d.name,
-                d.kind,
-                str(d.segments),
-                f"{self.coded.get(d.id, 0.0):.0%}",
-                *(d.attributes.get(a, "") for a in KEY_ATTRIBUTES),
-                key=d.name,
-            )
+        cells = [self.cells(d) for d in shown]
+        widths = self.fit_columns(cells)
+        table.clear(columns=True)
+        for col, header, _ in COLUMNS:
+            if col in widths:
+                table.add_column(header, key=col, width=widths[col])
+        for d, row in zip(shown, cells, strict=True):
+            values = [clip(row[c], widths[c]) for c, _, _ in COLUMNS if c in widths]
+            table.add_row(*values, key=d.name)
         if current is not None and current in {d.name for d in shown}:
             table.move_cursor(row=table.get_row_index(current))
-        summary = f"{len(shown)} of {len(self.docs)} documents · sorted by {key}"
+        summary = f"{len(shown)} of {plural(len(self.docs), 'document')} · sorted by {key}"
+        if not self.query_one(CodebookPanel).display:
+            summary += " · b shows the codebook"
         self.query_one("#doc-summary", Static).update(summary)
+
+    def cells(self, d: DocumentInfo) -> dict[str, str]:
+        return {
+            "name": d.name,
+            "kind": d.kind,
+            "segments": str(d.segments),
+            "coded": f"{self.coded.get(d.id, 0.0):.0%}",
+            "role": d.attributes.get("role", ""),
+            "case": d.case if d.case != d.name else "",
+            "practice": d.attributes.get("practice", ""),
+        }
+
+    def fit_columns(self, cells: list[dict[str, str]]) -> dict[str, int]:
+        """Column key -> width: by priority, as many as the table's width holds; Document
+        takes what is left (at least its minimum, names are cut with …)."""
+        table = self.query_one("#documents", DataTable)
+        avail = (table.size.width or self.app.size.width) - 2  # the scrollbar
+        natural = {}
+        for col, header, least in COLUMNS:
+            longest = max((len(c[col]) for c in cells), default=0)
+            if col in {"case", "role", "practice"} and longest == 0:
+                continue  # an empty column says nothing
+            natural[col] = max(least, len(header), longest)
+        pad = 2  # DataTable's cell padding
+        name_min = min(natural["name"], COLUMNS[0][2] + 4)
+        used = name_min + pad
+        chosen = {"name": name_min}
+        for col, _, _ in COLUMNS[1:]:
+            if col not in natural:
+                continue
+            if used + natural[col] + pad > avail:
+                break
+            chosen[col] = natural[col]
+            used += natural[col] + pad
+        chosen["name"] = max(name_min, min(natural["name"], avail - used + name_min))
+        return chosen
+
+    def on_resize(self, event: Resize) -> None:
+        self.call_after_refresh(self.fill_table)
 
     def selected_name(self) -> str | None:
         table = self.query_one("#documents", DataTable)
@@ -164,9 +243,9 @@ class HomeScreen(Screen[None]):
     def action_open(self) -> None:
         name = self.selected_name()
         if name is None:
-            self.notify("no document selected", severity="warning")
+            show(self, NothingSelected("no document selected"))
             return
-        self.app.open_document(name)  # type: ignore[attr-defined]
+        self.wb.open_document(name)
 
     def action_filter(self) -> None:
         self.query_one("#doc-filter", Input).focus()
@@ -181,19 +260,33 @@ class HomeScreen(Screen[None]):
 
     def action_retrieval(self) -> None:
         code = self.query_one(CodebookPanel).selected_code_id()
-        self.app.action_retrieval(code)  # type: ignore[attr-defined]
+        self.wb.action_retrieval(code)
 
     def action_search(self) -> None:
-        self.app.action_search()  # type: ignore[attr-defined]
+        self.wb.action_search()
 
     def action_merge_codebooks(self) -> None:
-        self.app.action_merge_codebooks()  # type: ignore[attr-defined]
+        self.wb.action_merge_codebooks()
 
     def action_disagreements(self) -> None:
-        self.app.action_disagreements()  # type: ignore[attr-defined]
+        self.wb.action_disagreements()
+
+    def action_analysis(self) -> None:
+        self.wb.action_analysis()
 
     def action_focus_codebook(self) -> None:
-        self.query_one(CodebookPanel).focus_tree()
+        panel = self.query_one(CodebookPanel)
+        if not panel.display:
+            panel.display = True
+            self.call_after_refresh(self.fill_table)  # fewer columns fit beside it
+        panel.focus_tree()
+
+    def action_toggle_codebook(self) -> None:
+        panel = self.query_one(CodebookPanel)
+        panel.display = not panel.display
+        if not panel.display:
+            self.query_one("#documents", DataTable).focus()
+        self.call_after_refresh(self.fill_table)
 
     def action_focus_documents(self) -> None:
         self.query_one("#documents", DataTable).focus()

@@ -17,18 +17,22 @@ from typing import ClassVar
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
+from textual import on, work
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Header, LoadingIndicator, Static
 from textual.worker import get_current_worker
 
 from workbench.codebook.merge import MergeResult
 from workbench.errors import WorkbenchError
 from workbench.services.merge_review import CodeView, MergeReview, ReviewItem
+from workbench.tui.base import UsesWorkbench
+from workbench.tui.errors import NotReady, guard, show
+from workbench.tui.messages import MergeReady, WorkerFailed, WorkerStatus
 from workbench.tui.screens.forms import Check, Field, FormScreen, FormValues
+from workbench.tui.widgets.footer import WorkbenchFooter
 
 STATUS_LABEL = {
     "pending": "not decided yet",
@@ -38,7 +42,7 @@ STATUS_LABEL = {
 }
 
 
-def open_merge(app) -> None:  # type: ignore[no-untyped-def]
+def open_merge(app: App[None]) -> None:
     """Ask for the codebooks, then open the merge screen on them."""
 
     def chosen(values: FormValues | None) -> None:
@@ -89,15 +93,15 @@ def definition(code: CodeView) -> Text:
     return out
 
 
-class MergeScreen(Screen[None]):
+class MergeScreen(UsesWorkbench, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "accept", "Accept"),
-        Binding("n", "reject", "Reject"),
-        Binding("r", "rename", "Rename"),
-        Binding("space", "skip", "Skip"),
-        Binding("b,left", "back", "Back", key_display="b"),
-        Binding("w", "write", "Write"),
-        Binding("escape", "leave", "Leave"),
+        Binding("y", "accept", "Accept", id="merge.accept"),
+        Binding("n", "reject", "Reject", id="merge.reject"),
+        Binding("r", "rename", "Rename", id="merge.rename"),
+        Binding("space", "skip", "Skip", id="merge.skip"),
+        Binding("b,left", "back", "Back", key_display="b", id="merge.back"),
+        Binding("w", "write", "Write", id="merge.write"),
+        Binding("escape", "leave", "Leave", id="merge.leave"),
     ]
 
     def __init__(self, files: list[Path], use_meaning: bool = True) -> None:
@@ -117,7 +121,7 @@ class MergeScreen(Screen[None]):
                 yield Static("", id="merge-proposal")
                 yield Static("", id="merge-codes")
             yield Static("", id="merge-summary")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "merge: " + ", ".join(f.name for f in self.files)
@@ -127,27 +131,39 @@ class MergeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="merge", exit_on_error=False)
     def compute(self) -> None:
-        app = self.app
         worker = get_current_worker()
         try:
             from workbench.codebook.merge.cli_glue import load_books
 
-            app.call_from_thread(self.status, "reading the codebooks…")
+            self.post_message(WorkerStatus("reading the codebooks…"))
             load_books(self.files)  # fail fast on invalid books, before the model loads
             embed, why = None, "not asked for"
             if self.use_meaning:
-                app.call_from_thread(self.status, "loading the embedding model (meaning)…")
-                from workbench.codebook.merge.embedder import default_embed
+                self.post_message(WorkerStatus("loading the embedding model (meaning)…"))
+                from workbench.suggest.merge_embed import default_embed
 
                 embed, why = default_embed()
-            app.call_from_thread(self.status, "matching codes…")
+            self.post_message(WorkerStatus("matching codes…"))
             review = MergeReview.start(self.files, embed, why)
         except Exception as exc:
             if not worker.is_cancelled:
-                app.call_from_thread(self.failed, exc)
+                self.post_message(WorkerFailed(exc))
             return
         if not worker.is_cancelled:
-            app.call_from_thread(self.ready, review)
+            self.post_message(MergeReady(review))
+
+    @on(WorkerStatus)
+    def _status(self, message: WorkerStatus) -> None:
+        self.status(message.text)
+
+    @on(WorkerFailed)
+    def _failed(self, message: WorkerFailed) -> None:
+        self.failed(message.error)
+
+    @on(MergeReady)
+    @guard
+    def _ready(self, message: MergeReady) -> None:
+        self.ready(message.review)
 
     def status(self, text: str) -> None:
         if self.is_attached:
@@ -159,7 +175,7 @@ class MergeScreen(Screen[None]):
         self.query_one("#merge-loading").display = False
         problems = getattr(error, "problems", None) or [str(error)]
         self.status("merge not possible:\n" + "\n".join(problems))
-        self.app.report(error)  # type: ignore[attr-defined]
+        self.wb.report(error)
 
     def ready(self, review: MergeReview) -> None:
         if not self.is_attached:
@@ -174,7 +190,7 @@ class MergeScreen(Screen[None]):
 
     def need_review(self) -> MergeReview | None:
         if self.review is None:
-            self.notify("still matching codes…", severity="warning")
+            show(self, NotReady("still matching codes…"))
         return self.review
 
     def current(self) -> ReviewItem | None:
@@ -245,13 +261,15 @@ class MergeScreen(Screen[None]):
         self.show()
 
     def action_accept(self) -> None:
-        if self.need_review() and self.current() is not None:
-            self.review.accept(self.index)  # type: ignore[union-attr]
+        r = self.need_review()
+        if r is not None and self.current() is not None:
+            r.accept(self.index)
             self.decided()
 
     def action_reject(self) -> None:
-        if self.need_review() and self.current() is not None:
-            self.review.reject(self.index)  # type: ignore[union-attr]
+        r = self.need_review()
+        if r is not None and self.current() is not None:
+            r.reject(self.index)
             self.decided()
 
     def action_skip(self) -> None:
@@ -356,10 +374,10 @@ class MergeScreen(Screen[None]):
                 return
             from workbench.services.codebook_sync import import_codebook
 
-            with self.app.project.begin() as conn:  # type: ignore[attr-defined]
+            with self.wb.project.begin() as conn:
                 lines = import_codebook(conn, result.codebook).lines()
             self.notify(f"imported {output.name}: " + "; ".join(lines))
-            self.app.refresh_data()  # type: ignore[attr-defined]
+            self.wb.refresh_data()
 
         n = result.counts.get("merged", 0)
         self.app.push_screen(

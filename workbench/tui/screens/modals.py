@@ -18,7 +18,9 @@ from workbench.tui.errors import guard
 class PromptScreen(ModalScreen[str | None]):
     """One line of text; Enter confirms, Escape cancels (returns None)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel")
+    ]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
         super().__init__()
@@ -44,9 +46,9 @@ class ConfirmScreen(ModalScreen[bool]):
     """Yes/no; `y` or Enter on Yes confirms, `n`/Escape refuses."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n", "answer(False)", "No"),
-        Binding("escape", "answer(False)", "Cancel"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n", "answer(False)", "No", id="confirm.no"),
+        Binding("escape", "answer(False)", "Cancel", id="confirm.cancel"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -75,7 +77,9 @@ class ConfirmScreen(ModalScreen[bool]):
 class ChoiceScreen(ModalScreen[str | None]):
     """Pick one option (by id); Escape cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="choice.cancel")
+    ]
 
     def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -102,8 +106,8 @@ class MemoScreen(ModalScreen[tuple[str, str] | None]):
     Returns (target, text) where target is one of the ids in `targets`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save memo"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save memo", id="memo.save"),
+        Binding("escape", "cancel", "Cancel", id="memo.cancel"),
     ]
 
     def __init__(self, targets: list[tuple[str, str]], text: str = "") -> None:

@@ -64,11 +64,11 @@ class CodePicker(ModalScreen[Picked | None]):
     """`c` on the coding screen. Enter applies the highlighted code; Escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("enter", "pick", "Apply", priority=True),
-        Binding("ctrl+n", "create", "Create code"),
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="picker.next"),
+        Binding("up", "move(-1)", "Previous", show=False, id="picker.previous"),
+        Binding("enter", "pick", "Apply", priority=True, id="picker.apply"),
+        Binding("ctrl+n", "create", "Create code", id="picker.create"),
     ]
 
     def __init__(

@@ -5,37 +5,38 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from sqlalchemy import Connection
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from workbench.errors import WorkbenchError
+from workbench.services.coders import coders
 from workbench.services.codes import CodeTree
 from workbench.services.documents import parse_where
 from workbench.services.excerpts import Excerpt, excerpts, write_excerpts_csv
-from workbench.services.tui_support import coders
-from workbench.tui.errors import guard
+from workbench.tui.base import UsesWorkbench
+from workbench.tui.errors import NothingSelected, guard, show
+from workbench.tui.text import clip, plural
+from workbench.tui.widgets.footer import WorkbenchFooter
 
 SNIPPET = 160
+WIDE = 120  # from this width Speaker and Coder get their own columns
+WIDEST = 170  # and from this one the attributes
 
 
-def snippet(text: str, width: int = SNIPPET) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-class RetrievalScreen(Screen[None]):
+class RetrievalScreen(UsesWorkbench, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "jump", "Go to passage"),
-        Binding("c", "choose_code", "Code"),
-        Binding("d", "toggle_descendants", "± children"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("o", "next_coder", "Coder"),
-        Binding("e", "export", "Export CSV"),
-        Binding("escape", "back", "Back"),
+        Binding("enter", "jump", "Go to passage", id="retrieval.jump"),
+        Binding("c", "choose_code", "Code", id="retrieval.code"),
+        Binding("d", "toggle_descendants", "± children", id="retrieval.children"),
+        Binding("slash", "filter", "Filter", key_display="/", id="retrieval.filter"),
+        Binding("o", "next_coder", "Coder", id="retrieval.coder"),
+        Binding("e", "export", "Export CSV", id="retrieval.export"),
+        Binding("escape", "back", "Back", id="retrieval.back"),
     ]
 
     def __init__(self, code_id: str | None = None) -> None:
@@ -54,14 +55,24 @@ class RetrievalScreen(Screen[None]):
             )
             yield DataTable(id="excerpts", cursor_type="row", zebra_stripes=True)
             yield Static("", id="excerpt-preview")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#excerpts", DataTable)
-        for label in ("Document", "Speaker", "Code", "Coder", "Text", "Attributes"):
-            table.add_column(label, key=label.casefold())
         self.reload()
-        table.focus()
+        self.query_one("#excerpts", DataTable).focus()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.reload)
+
+    def columns(self) -> list[str]:
+        """Wide: every column; narrow (80): document, code and text (the preview below the
+        table shows speaker, coder and attributes of the highlighted excerpt)."""
+        width = self.app.size.width
+        if width >= WIDEST:
+            return ["Document", "Speaker", "Code", "Coder", "Text", "Attributes"]
+        if width >= WIDE:
+            return ["Document", "Speaker", "Code", "Coder", "Text"]
+        return ["Document", "Code", "Text"]
 
     def where(self) -> list[tuple[str, str]]:
         return parse_where(self.query_one("#where", Input).value.split())
@@ -70,37 +81,51 @@ class RetrievalScreen(Screen[None]):
         try:
             where = self.where()
         except WorkbenchError as exc:
-            self.notify(str(exc), severity="warning")
+            show(self, exc, "warning")
             where = []
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             tree = CodeTree.load(conn)
             if self.code_id is not None and self.code_id not in tree.codes:
                 self.code_id = None
             codes = [self.code_id] if self.code_id else None
-            self.rows = excerpts(
-                conn, codes=codes, where=where, coder=self.coder, descendants=self.descendants
-            )
+            self.rows = self.query_rows(conn, codes, where)
         table = self.query_one("#excerpts", DataTable)
-        table.clear()
-        width = max(24, self.app.size.width - 56)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        columns = self.columns()
+        for label in columns:
+            table.add_column(label, key=label.casefold())
+        wide = len(columns) > 3
+        used = {3: 42, 5: 80, 6: 124}[len(columns)]  # the other columns and the padding
+        width = max(24, self.app.size.width - used)
         for i, r in enumerate(self.rows):
             attrs = ", ".join(f"{k}={v}" for k, v in sorted(r.attributes.items()))
-            table.add_row(
-                r.document,
-                r.speaker or "",
-                r.code,
-                r.coder,
-                snippet(r.text, width),
-                snippet(attrs, 60),
-                key=str(i),
-            )
+            cells = {
+                "Document": clip(r.document, 24 if wide else 16),
+                "Speaker": r.speaker or "",
+                "Code": clip(r.code, 20 if wide else 16),
+                "Coder": r.coder,
+                "Text": clip(r.text, width),
+                "Attributes": clip(attrs, 40),
+            }
+            table.add_row(*(cells[c] for c in columns), key=str(i))
+        if keep and keep < len(self.rows):
+            table.move_cursor(row=keep)
         self.show_preview()
         code = tree.path_str(self.code_id) if self.code_id else "all codes"
         scope = " + children" if self.code_id and self.descendants else ""
         who = self.coder or "all coders"
         filt = " ".join(f"{k}={v}" for k, v in where) or "none"
         self.query_one("#retrieval-summary", Static).update(
-            f"{code}{scope} · filter: {filt} · {who} · {len(self.rows)} excerpts"
+            f"{code}{scope} · filter: {filt} · {who} · {plural(len(self.rows), 'excerpt')}"
+        )
+
+    def query_rows(
+        self, conn: Connection, codes: list[str] | None, where: list[tuple[str, str]]
+    ) -> list[Excerpt]:
+        """The excerpts shown (a subclass may narrow them, e.g. to one matrix cell)."""
+        return excerpts(
+            conn, codes=codes, where=where, coder=self.coder, descendants=self.descendants
         )
 
     def current(self) -> Excerpt | None:
@@ -114,9 +139,12 @@ class RetrievalScreen(Screen[None]):
     @guard
     def show_preview(self) -> None:
         row = self.current()
-        text = (
-            "" if row is None else f"{row.document} ¶{row.segment} · {row.code_path} — {row.text}"
-        )
+        if row is None:
+            text = ""
+        else:
+            attrs = ", ".join(f"{k}={v}" for k, v in sorted(row.attributes.items()))
+            who = " · ".join(x for x in (row.speaker or "", row.coder, attrs) if x)
+            text = f"{row.document} ¶{row.segment} · {row.code_path} · {who} — {row.text}"
         self.query_one("#excerpt-preview", Static).update(text)
 
     @on(DataTable.RowSelected, "#excerpts")
@@ -136,14 +164,14 @@ class RetrievalScreen(Screen[None]):
 
         row = self.current()
         if row is None:
-            self.notify("no excerpt selected", severity="warning")
+            show(self, NothingSelected("no excerpt selected"))
             return
         self.app.push_screen(CodingScreen(row.document, row.start, (row.start, row.end)))
 
     def action_choose_code(self) -> None:
         from workbench.tui.screens.picker import CodePicker, Picked
 
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             tree = CodeTree.load(conn)
 
         def picked(choice: Picked | None) -> None:
@@ -161,7 +189,7 @@ class RetrievalScreen(Screen[None]):
         self.query_one("#where", Input).focus()
 
     def action_next_coder(self) -> None:
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             options: list[str | None] = [None, *coders(conn)]
         i = options.index(self.coder) if self.coder in options else 0
         self.coder = options[(i + 1) % len(options)]
@@ -171,7 +199,7 @@ class RetrievalScreen(Screen[None]):
         from workbench.services.code_edit import _slug
         from workbench.tui.screens.modals import PromptScreen
 
-        folder = Path(self.app.project_path).resolve().parent  # type: ignore[attr-defined]
+        folder = Path(self.wb.project_path).resolve().parent
         stem = _slug(self.code_id.split("/")[-1]) if self.code_id else "all"
         default = str(folder / f"excerpts-{stem}.csv")
 
@@ -183,7 +211,7 @@ class RetrievalScreen(Screen[None]):
             except (WorkbenchError, OSError) as exc:
                 self.notify(f"export failed: {exc}", severity="error")
                 return
-            self.notify(f"wrote {n} excerpts to {path}")
+            self.notify(f"wrote {plural(n, 'excerpt')} to {path}")
 
         self.app.push_screen(PromptScreen("Export this view to CSV:", value=default), done)
 

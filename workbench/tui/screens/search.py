@@ -13,20 +13,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import DataTable, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from workbench.services.tui_support import SegmentHit, full_text_search, segment_hits
+from workbench.services.segment_hits import SegmentHit, full_text_search, segment_hits
+from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import guard
-from workbench.tui.screens.retrieval import snippet
+from workbench.tui.messages import HitsReady, WorkerProgress
+from workbench.tui.text import around_match, clip, plural, query_words
+from workbench.tui.widgets.footer import WorkbenchFooter
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(UsesWorkbench, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "jump", "Go to passage"),
-        Binding("slash", "edit_query", "New search", key_display="/"),
-        Binding("ctrl+t", "toggle_mode", "Words/meaning", key_display="^t"),
-        Binding("escape", "back", "Back"),
+        Binding("enter", "jump", "Go to passage", id="search.jump"),
+        # priority: `/` starts a new search even while typing in the search box
+        Binding(
+            "slash", "edit_query", "New search", key_display="/", priority=True, id="search.new"
+        ),
+        Binding("ctrl+t", "toggle_mode", "Words/meaning", key_display="^t", id="search.mode"),
+        Binding("escape", "back", "Back", id="search.back"),
     ]
 
     def __init__(self, query: str = "", like_segment: int | None = None) -> None:
@@ -35,6 +41,7 @@ class SearchScreen(Screen[None]):
         self.like_segment = like_segment
         self.meaning = like_segment is not None
         self.hits: list[SegmentHit] = []
+        self.words: list[str] = []  # the words searched for (shown in the results)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -45,7 +52,7 @@ class SearchScreen(Screen[None]):
             yield Static("", id="search-summary")
             yield ProgressBar(id="search-progress", show_eta=False)
             yield DataTable(id="hits", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#hits", DataTable)
@@ -80,37 +87,49 @@ class SearchScreen(Screen[None]):
         self.run_search(event.value)
 
     def run_search(self, query: str) -> None:
+        self.words = [] if self.meaning else query_words(query)
         if self.meaning:
             self.show([], f"searching by meaning for '{query}'…")
             self.meaning_search(query, None)
             return
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             hits = full_text_search(conn, query)
-        self.show(hits, f"{len(hits)} passages match '{query}'")
+        self.show(hits, f"{plural(len(hits), 'passage')} match '{query}'")
 
     @work(thread=True, exclusive=True, group="meaning-search", exit_on_error=False)
     def meaning_search(self, query: str | None, segment_id: int | None) -> None:
         from workbench.suggest.similar import similar_passages
 
         worker = get_current_worker()
-        app = self.app
+        app = self.wb
         try:
             found = similar_passages(
-                app.project,  # type: ignore[attr-defined]
+                app.project,
                 query=query,
                 segment_id=segment_id,
-                progress=lambda done, total: app.call_from_thread(self.progress, done, total),
+                progress=lambda done, total: self.post_message(WorkerProgress(done, total)),
                 cancelled=lambda: worker.is_cancelled,
             )
         except Exception as exc:  # a missing model or a bad query is a message, not a crash
-            app.call_from_thread(self.show, [], f"meaning search unavailable: {exc}")
+            self.post_message(HitsReady([], f"meaning search unavailable: {exc}"))
             return
         if worker.is_cancelled:
             return
-        with app.project.read() as conn:  # type: ignore[attr-defined]
+        with app.project.read() as conn:
             hits = segment_hits(conn, [(h.segment_id, h.score) for h in found])
         what = f"'{query}'" if query is not None else "this passage"
-        app.call_from_thread(self.show, hits, f"{len(hits)} passages closest in meaning to {what}")
+        summary = f"{plural(len(hits), 'passage')} closest in meaning to {what}"
+        self.post_message(HitsReady(hits, summary))
+
+    @on(HitsReady)
+    @guard
+    def _hits(self, message: HitsReady) -> None:
+        self.show(message.hits, message.summary)
+
+    @on(WorkerProgress)
+    @guard
+    def _progress(self, message: WorkerProgress) -> None:
+        self.progress(message.done, message.total)
 
     def progress(self, done: int, total: int) -> None:
         bar = self.query_one("#search-progress", ProgressBar)
@@ -126,8 +145,17 @@ class SearchScreen(Screen[None]):
         self.query_one("#search-progress", ProgressBar).display = False
         table = self.query_one("#hits", DataTable)
         table.clear()
+        wide = self.app.size.width >= 120
+        width = max(30, self.app.size.width - (56 if wide else 46))
         for i, h in enumerate(self.hits):
-            table.add_row(h.document, str(h.idx), h.speaker or "", snippet(h.text), key=str(i))
+            text = around_match(h.text, self.words, width)  # the matched words, not the start
+            table.add_row(
+                clip(h.document, 24 if wide else 18),
+                str(h.paragraph),
+                clip(h.speaker or "", 14 if wide else 10),
+                text,
+                key=str(i),
+            )
         self.query_one("#search-summary", Static).update(summary)
         if self.hits:
             table.focus()
@@ -143,10 +171,13 @@ class SearchScreen(Screen[None]):
         if not self.hits:
             return
         hit = self.hits[table.cursor_row]
-        self.app.open_document(hit.document, hit.start)  # type: ignore[attr-defined]
+        self.wb.open_document(hit.document, hit.start)
 
     def action_edit_query(self) -> None:
-        self.query_one("#query", Input).focus()
+        """A new search: the box emptied and focused."""
+        query = self.query_one("#query", Input)
+        query.value = ""
+        query.focus()
 
     def action_back(self) -> None:
         self.workers.cancel_group(self, "meaning-search")

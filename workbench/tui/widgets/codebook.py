@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label, Tree
+from textual.widgets.tree import TreeNode
 
 from workbench.errors import WorkbenchError
 from workbench.services import code_edit
 from workbench.services.codes import CodeTree, coding_counts
+from workbench.tui.base import UsesWorkbench
+from workbench.tui.errors import show
+from workbench.tui.text import plural
 
 
 def code_label(tree: CodeTree, code_id: str, counts: dict[str, int]) -> Text:
@@ -20,44 +25,45 @@ def code_label(tree: CodeTree, code_id: str, counts: dict[str, int]) -> Text:
     own = counts.get(code_id, 0)
     total = own + sum(counts.get(d, 0) for d in tree.descendants(code_id))
     label = Text("■ ", style=code.color or "grey50")
+    # the count first: a long name cut at the panel's edge never hides it
+    label.append(f"{own} " if own == total else f"{own}/{total} ", style="dim")
     label.append(code.name)
-    label.append(f"  {own}" if own == total else f"  {own}/{total}", style="dim")
     return label
 
 
-class CodeTreeView(Tree[str]):
+class CodeTreeView(UsesWorkbench, Tree[str]):
     """Keys act on the highlighted code; every change is saved at once."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add_child", "Add code"),
-        Binding("A", "add_top", "Add top-level", key_display="A"),
-        Binding("n", "rename", "Rename"),
-        Binding("m", "move", "Move"),
-        Binding("g", "merge", "Merge into…"),
-        Binding("e", "edit", "Edit"),
-        Binding("delete", "delete", "Delete"),
+        Binding("a", "add_child", "Add code", id="codebook.add"),
+        Binding("A", "add_top", "Add top-level", key_display="A", id="codebook.add_top"),
+        Binding("n", "rename", "Rename", id="codebook.rename"),
+        Binding("m", "move", "Move", id="codebook.move"),
+        Binding("g", "merge", "Merge into…", id="codebook.merge"),
+        Binding("e", "edit", "Edit", id="codebook.edit"),
+        Binding("delete", "delete", "Delete", id="codebook.delete"),
     ]
 
     def panel(self) -> CodebookPanel:
-        return self.parent  # type: ignore[return-value]
+        return self.query_ancestor(CodebookPanel)
 
     def selected(self) -> str | None:
         node = self.cursor_node
         return node.data if node is not None else None
 
-    def _write(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a code_edit function in one transaction; errors become notifications."""
         try:
-            with self.app.project.begin() as conn:  # type: ignore[attr-defined]
+            with self.wb.project.begin() as conn:
                 result = fn(conn, *args, **kwargs)
         except WorkbenchError as exc:
-            self.notify(str(exc), severity="error")
+            show(self, exc)
             return None
-        self.app.refresh_data()  # type: ignore[attr-defined]
+        self.wb.refresh_data()
         return result if result is not None else True
 
     def _tree(self) -> CodeTree:
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             return CodeTree.load(conn)
 
     def action_add_child(self, parent: str | None = None, top: bool = False) -> None:
@@ -128,7 +134,7 @@ class CodeTreeView(Tree[str]):
             if choice is None or choice.code_id is None:
                 return
             survivor = tree.codes[choice.code_id]
-            with self.app.project.read() as conn:  # type: ignore[attr-defined]
+            with self.wb.project.read() as conn:
                 n = code_edit.coding_count(conn, cid)
 
             def confirmed(yes: bool | None) -> None:
@@ -138,11 +144,12 @@ class CodeTreeView(Tree[str]):
                 if out:
                     self.panel().select(survivor.id)
                     self.notify(
-                        f"merged '{loser.name}' into '{survivor.name}': {out.moved} codings moved"
+                        f"merged '{loser.name}' into '{survivor.name}': "
+                        f"{plural(out.moved, 'coding')} moved"
                     )
 
             question = (
-                f"Merge '{loser.name}' into '{survivor.name}'? {n} codings move to "
+                f"Merge '{loser.name}' into '{survivor.name}'? {plural(n, 'coding')} move to "
                 f"'{survivor.name}'; '{loser.name}' becomes its alias."
             )
             self.app.push_screen(ConfirmScreen(question), confirmed)
@@ -170,21 +177,23 @@ class CodeTreeView(Tree[str]):
         if cid is None:
             return
         code = self._tree().codes[cid]
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             n = code_edit.coding_count(conn, cid)
         if n == 0:
             question = f"Delete code '{code.name}'? (no codings; children move up)"
         else:
-            question = f"Delete code '{code.name}' AND its {n} codings? This cannot be undone."
+            question = (
+                f"Delete code '{code.name}' AND its {plural(n, 'coding')}? This cannot be undone."
+            )
 
         def done(yes: bool | None) -> None:
             if yes and self._write(code_edit.delete_code, cid, delete_codings=True) is not None:
-                self.notify(f"deleted '{code.name}' ({n} codings removed)")
+                self.notify(f"deleted '{code.name}' ({plural(n, 'coding')} removed)")
 
         self.app.push_screen(ConfirmScreen(question), done)
 
 
-class CodebookPanel(Vertical):
+class CodebookPanel(UsesWorkbench, Vertical):
     """Side panel: title and the code tree."""
 
     def compose(self) -> ComposeResult:
@@ -194,7 +203,7 @@ class CodebookPanel(Vertical):
         yield tree
 
     def reload(self) -> None:
-        with self.app.project.read() as conn:  # type: ignore[attr-defined]
+        with self.wb.project.read() as conn:
             tree = CodeTree.load(conn)
             counts = coding_counts(conn)
         view = self.query_one(CodeTreeView)
@@ -217,7 +226,7 @@ class CodebookPanel(Vertical):
     def select(self, code_id: str) -> None:
         view = self.query_one(CodeTreeView)
 
-        def find(node):  # type: ignore[no-untyped-def]
+        def find(node: TreeNode[str]) -> TreeNode[str] | None:
             if node.data == code_id:
                 return node
             for child in node.children:

@@ -1,54 +1,65 @@
-"""The suggestions panel of the coding screen: top suggestions for the current segment."""
+"""The suggestions panel of the coding screen: top suggestions for the current segment.
+
+A thread worker asks the engine; its results come back as typed messages (`WorkerStatus`,
+`SuggestionsReady`) handled on the UI thread. The list is not focusable: `J`/`K` on the
+coding screen move the highlight, `y`/`n` accept or reject it.
+"""
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from workbench.tui.base import UsesWorkbench
+from workbench.tui.messages import SuggestionsReady, WorkerStatus
 from workbench.tui.suggestions import Suggestion
 
 
-class SuggestionPanel(Vertical):
+class SuggestionList(OptionList, can_focus=False):
+    """Highlight moved from the coding screen (J/K), never by focus."""
+
+
+class SuggestionPanel(UsesWorkbench, Vertical):
     """Filled by a thread worker; the coding screen's y / n act on the highlighted row."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.items: list[Suggestion] = []
+        self.names: dict[str, str] = {}  # code id -> name, set by the coding screen
         self.segment_id: int | None = None
         self.warmed = False  # the learner's texts are embedded (once per app run)
 
     def compose(self) -> ComposeResult:
-        yield Label("Suggestions  (y accept · n reject)", classes="panel-title")
+        yield Label("Suggestions  y/n · J/K move", classes="panel-title")
         yield Static("press t to load the model", id="suggest-status")
-        yield OptionList(id="suggest-list")
+        yield SuggestionList(id="suggest-list")
 
     def status(self, text: str) -> None:
         self.query_one("#suggest-status", Static).update(text)
 
-    def request(self, segment_id: int, names: dict[str, str]) -> None:
+    def request(self, segment_id: int) -> None:
         if segment_id == self.segment_id and self.items:
             return
         self.segment_id = segment_id
         self.status("thinking…")
-        self.fetch(segment_id, names)
+        self.fetch(segment_id)
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
-    def fetch(self, segment_id: int, names: dict[str, str]) -> None:
+    def fetch(self, segment_id: int) -> None:
         worker = get_current_worker()
-        app = self.app
         try:
-            engine = app.get_engine()  # type: ignore[attr-defined]
+            engine = self.wb.get_engine()
             warm_up = getattr(engine, "warm_up", None)
             if warm_up is not None and not self.warmed:
 
                 def progress(done: int, total: int) -> None:
                     if total and done < total:
-                        app.call_from_thread(
-                            self.status, f"learning the codebook and codings… {done}/{total}"
+                        self.post_message(
+                            WorkerStatus(f"learning the codebook and codings… {done}/{total}")
                         )
 
                 if not warm_up(progress, lambda: worker.is_cancelled):
@@ -56,29 +67,45 @@ class SuggestionPanel(Vertical):
                 self.warmed = True
             items = engine.for_segment(segment_id)
         except Exception as exc:
-            app.call_from_thread(self.status, f"unavailable: {exc}")
+            self.post_message(WorkerStatus(f"unavailable: {exc}"))
             return
         if not worker.is_cancelled:
-            app.call_from_thread(self.show, segment_id, items, names)
+            self.post_message(SuggestionsReady(segment_id, items))
 
-    def show(self, segment_id: int, items: list[Suggestion], names: dict[str, str]) -> None:
+    @on(WorkerStatus)
+    def _status(self, message: WorkerStatus) -> None:
+        message.stop()
+        self.status(message.text)
+
+    @on(SuggestionsReady)
+    def _ready(self, message: SuggestionsReady) -> None:
+        message.stop()
+        self.show(message.segment_id, message.items)
+
+    def label(self, s: Suggestion) -> str:
+        return f"{s.score:.2f} {self.names.get(s.code_id, s.code_id)}\n  [dim]{s.reason}[/]"
+
+    def show(self, segment_id: int, items: list[Suggestion]) -> None:
         if segment_id != self.segment_id:
             return
         self.items = items
-        view = self.query_one("#suggest-list", OptionList)
+        view = self.query_one(SuggestionList)
         view.clear_options()
-        view.add_options(
-            Option(f"{s.score:.2f} {names.get(s.code_id, s.code_id)}\n  [dim]{s.reason}[/]")
-            for s in items
-        )
+        view.add_options(Option(self.label(s)) for s in items)
         if items:
             view.highlighted = 0
         self.status(f"{len(items)} for this segment" if items else "no suggestions here")
 
+    def move(self, step: int) -> None:
+        view = self.query_one(SuggestionList)
+        if view.option_count:
+            cur = view.highlighted or 0
+            view.highlighted = max(0, min(view.option_count - 1, cur + step))
+
     def highlighted(self) -> Suggestion | None:
-        i = self.query_one("#suggest-list", OptionList).highlighted
+        i = self.query_one(SuggestionList).highlighted
         return self.items[i] if i is not None and i < len(self.items) else None
 
     def drop(self, suggestion: Suggestion) -> None:
         self.items = [s for s in self.items if s != suggestion]
-        self.show(suggestion.segment_id, self.items, {})
+        self.show(suggestion.segment_id, self.items)

@@ -18,6 +18,7 @@ from workbench.services.codes import CodeTree
 from workbench.tui.model import DocModel, Selection
 
 DEFAULT_CODE_COLOR = "#8c8c8c"
+MEMO_MARK = "✎"  # after a code's name: one of its codings here has a memo
 NARROW = 100  # below this width the codes go under the turn instead of beside it
 
 
@@ -83,19 +84,26 @@ class TurnView(Widget):
             text.stylize(style, max(c.start, seg.start) - base, min(c.end, seg.end) - base)
         if st.doc.sentences and st.doc.sentence_turn[st.cursor] == self.index:
             s, e = st.doc.sentences[st.cursor]
-            text.stylize(self.get_component_rich_style("turn--cursor"), s - base, e - base)
+            # partial: only the cursor's own attributes (bold, underline), so the code's tint
+            # (a background colour) stays visible under the cursor
+            cursor = self.get_component_rich_style("turn--cursor", partial=True)
+            text.stylize(cursor, s - base, e - base)
         if st.selection is not None:
             s, e = max(st.selection.start, seg.start), min(st.selection.end, seg.end)
             if e > s:
-                text.stylize(self.get_component_rich_style("turn--selection"), s - base, e - base)
+                selection = self.get_component_rich_style("turn--selection", partial=True)
+                text.stylize(selection, s - base, e - base)
         return text
 
     def codes(self) -> Text:
         st = self.state
         seg = st.doc.turns[self.index].seg
         counts: dict[str, int] = {}
+        memos: set[str] = set()
         for c in st.doc.codings_over(seg.start, seg.end):
             counts[c.code_id] = counts.get(c.code_id, 0) + 1
+            if c.memo:
+                memos.add(c.code_id)
         out = Text()
         for cid, n in counts.items():
             if out:
@@ -103,6 +111,8 @@ class TurnView(Widget):
             out.append("■ ", style=code_color(st.tree, cid))
             name = st.tree.codes[cid].name if cid in st.tree.codes else cid
             out.append(name + (f" ×{n}" if n > 1 else ""))
+            if cid in memos:
+                out.append(f" {MEMO_MARK}", style="bold")
         return out
 
     def render(self) -> RenderableType:

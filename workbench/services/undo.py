@@ -1,7 +1,8 @@
-"""Interactive editing support shared by front ends: an undo/redo stack of coding operations.
+"""Undo and redo of interactive coding actions (code, uncode, memo on a coding).
 
 Every operation runs in its own transaction (`project.begin()`), so each action is saved at
-once; undo and redo are new transactions that reverse or replay it.
+once; undo and redo are new transactions that reverse or replay it. Labels name the document,
+the code and the span, e.g. "code 'Hidden work' in staff_s1 (120-139)".
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from workbench.services.coding import (
     CodingRow,
@@ -18,6 +19,7 @@ from workbench.services.coding import (
     restore_coding,
     set_coding_memo,
 )
+from workbench.store import schema as s
 from workbench.store.db import Project
 
 Step = Callable[[Connection], None]
@@ -30,6 +32,15 @@ class Operation:
     label: str
     undo: Step
     redo: Step
+
+
+def describe_coding(conn: Connection, row: CodingRow) -> str:
+    """`'Hidden work' in staff_s1 (120-139)`: the code's name, the document and the span."""
+    code = conn.execute(select(s.codes.c.name).where(s.codes.c.id == row.code_id)).scalar()
+    doc = conn.execute(
+        select(s.documents.c.name).where(s.documents.c.id == row.document_id)
+    ).scalar()
+    return f"'{code or row.code_id}' in {doc or row.document_id} ({row.start}-{row.end})"
 
 
 @dataclass
@@ -78,10 +89,11 @@ class UndoStack:
         """Apply a code (one transaction) and record it; an existing identical coding is kept."""
         with self.project.begin() as conn:
             row, created = add_coding(conn, document, start, end, code_ref, coder, origin=origin)
+            what = describe_coding(conn, row)
         if created:
             self.push(
                 Operation(
-                    f"code {start}-{end}",
+                    f"code {what}",
                     undo=lambda c: delete_coding(c, row.id),
                     redo=lambda c: restore_coding(c, row),
                 )
@@ -90,10 +102,11 @@ class UndoStack:
 
     def uncode(self, row: CodingRow) -> None:
         with self.project.begin() as conn:
+            what = describe_coding(conn, row)
             delete_coding(conn, row.id)
         self.push(
             Operation(
-                f"remove coding {row.start}-{row.end}",
+                f"remove coding {what}",
                 undo=lambda c: restore_coding(c, row),
                 redo=lambda c: delete_coding(c, row.id),
             )
@@ -102,102 +115,12 @@ class UndoStack:
     def set_memo(self, row: CodingRow, memo: str | None) -> None:
         old = row.memo
         with self.project.begin() as conn:
+            what = describe_coding(conn, row)
             set_coding_memo(conn, row.id, memo)
         self.push(
             Operation(
-                "memo on coding",
+                f"memo on coding {what}",
                 undo=lambda c: set_coding_memo(c, row.id, old),
                 redo=lambda c: set_coding_memo(c, row.id, memo),
             )
         )
-
-
-@dataclass(frozen=True)
-class SegmentHit:
-    segment_id: int
-    document: str
-    idx: int
-    speaker: str | None
-    start: int
-    end: int
-    text: str
-    score: float
-
-
-def segment_hits(conn: Connection, scored: list[tuple[int, float]]) -> list[SegmentHit]:
-    """Search results (segment id, score) with their document, speaker and text, in order."""
-    from sqlalchemy import select
-
-    from workbench.store import schema as s
-
-    ids = [sid for sid, _ in scored]
-    if not ids:
-        return []
-    q = (
-        select(
-            s.segments.c.id,
-            s.documents.c.name,
-            s.segments.c.idx,
-            s.segments.c.speaker,
-            s.segments.c.start,
-            s.segments.c.end,
-            s.documents.c.text,
-        )
-        .join(s.documents, s.documents.c.id == s.segments.c.document_id)
-        .where(s.segments.c.id.in_(ids))
-    )
-    rows = {r[0]: r for r in conn.execute(q)}
-    out = []
-    for sid, score in scored:
-        r = rows.get(sid)
-        if r is not None:
-            out.append(SegmentHit(sid, r[1], r[2], r[3], r[4], r[5], r[6][r[4] : r[5]], score))
-    return out
-
-
-def full_text_search(conn: Connection, query: str, limit: int = 200) -> list[SegmentHit]:
-    from workbench.store.sqlite_extras import search_segments
-
-    return segment_hits(conn, search_segments(conn, query, limit))
-
-
-def coders(conn: Connection) -> list[str]:
-    from sqlalchemy import select
-
-    from workbench.store import schema as s
-
-    return [
-        r[0] for r in conn.execute(select(s.codings.c.coder).distinct().order_by(s.codings.c.coder))
-    ]
-
-
-def record_feedback(
-    conn: Connection,
-    segment_id: int,
-    code_id: str,
-    decision: str,
-    coder: str,
-    score: float | None = None,
-) -> None:
-    """Remember an accepted/rejected suggestion (one row per segment, code and coder)."""
-    from sqlalchemy import delete, insert
-
-    from workbench.store import schema as s
-    from workbench.timeutil import now_iso
-
-    t = s.suggestion_feedback
-    conn.execute(
-        delete(t).where(
-            (t.c.segment_id == segment_id) & (t.c.code_id == code_id) & (t.c.coder == coder)
-        )
-    )
-    conn.execute(
-        insert(t).values(
-            segment_id=segment_id,
-            code_id=code_id,
-            decision=decision,
-            coder=coder,
-            created=now_iso(),
-            score=None if score is None else f"{score:.4f}",
-        )
-    )
