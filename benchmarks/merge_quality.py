@@ -10,6 +10,12 @@ bundled embedding model as `workbench codebook merge` loads it, and again withou
 `merge` (some code of A merged with some code of B) > `clash` (a name-clash conflict) >
 `split` (a possible-split conflict) > `separate`.
 
+Two ways ("modes"): **alone**, each pair as its own two books; **in books**, the pairs of
+one pair file and fold merged together (book A all their `a` codes, book B all their `b`
+codes; a pair goes into the first such book where none of its names is taken), so the other
+codes are distractors. In books a merge that joins codes of two different pairs counts as a
+wrong merge decision. The shipped defaults are the in-books choice on all pairs.
+
 Thresholds are chosen by 5-fold cross-validation on the pairs' `fold` column: for each fold,
 the grid below is searched on the other four folds (train) and the choice is scored on the
 held-out fold (test). The table gives precision and recall of the merge, clash and split
@@ -17,7 +23,9 @@ decisions on train (pooled over the five rounds) and on the held-out folds (each
 once, with thresholds it was not tuned on), plus the engine's shipped defaults on all pairs.
 Choice rule on train: no same-name/different-meaning pair merged, merge precision >= 0.95;
 then the highest merge recall, then clash recall, split F1 and merge precision; ties go to
-the most conservative setting (higher meaning threshold, higher clash threshold). When no
+the lowest meaning threshold (the most merging the set cannot tell from the best),
+then the higher clash threshold (more same-name pairs flagged), then the smaller split margin
+and the higher split threshold (fewer split flags). When no
 setting meets the rule: fewest clash pairs merged, then the highest merge precision.
 """
 
@@ -41,7 +49,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from workbench.codebook.merge import MergeOptions, MergeResult, merge_codebooks  # noqa: E402
-from workbench.codebook.model import Code, Codebook  # noqa: E402
+from workbench.codebook.merge.text import name_key  # noqa: E402
+from workbench.codebook.model import Code, Codebook, effective_id  # noqa: E402
 
 PAIRS_DIR = REPO / "benchmarks" / "merge_pairs"
 DECISIONS = ("merge", "clash", "split", "separate")
@@ -62,18 +71,25 @@ Embed = Callable[[list[str]], np.ndarray]
 # The grid searched on the train folds. With the model the clash check uses the model's
 # cosine only, so the lexical threshold matters only to the merge without it.
 GRID: dict[str, tuple[float, ...]] = {
-    "meaning_threshold": tuple(round(0.6 + 0.025 * i, 3) for i in range(13)),  # 0.6-0.9
-    "clash_threshold": (0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
+    "meaning_threshold": (0.7, 0.75, 0.8, 0.85, 0.9),
+    "clash_threshold": (0.46, 0.48, 0.5, 0.52, 0.54, 0.56),
     "lexical_clash_threshold": (0.02, 0.05, 0.08, 0.1, 0.15, 0.2),
-    "split_margin": (0.05, 0.1, 0.15, 0.2),
+    "split_margin": (0.05, 0.1),  # 0.15 flags a spurious split in codebooks/team
+    "split_threshold": (0.5, 0.55, 0.6, 0.65, 0.75),
 }
-MODEL_KEYS = ("meaning_threshold", "clash_threshold", "split_margin")
+MODEL_KEYS = (
+    "meaning_threshold",
+    "clash_threshold",
+    "split_margin",
+    "split_threshold",
+)
 NO_MODEL_KEYS = ("lexical_clash_threshold",)
 QUICK_GRID: dict[str, tuple[float, ...]] = {  # holds the shipped defaults (the tests use it)
-    "meaning_threshold": (0.7, 0.75, 0.8, 0.85, 0.9),
-    "clash_threshold": (0.35, 0.45, 0.55),
+    "meaning_threshold": (0.75, 0.8, 0.85),
+    "clash_threshold": (0.48, 0.52, 0.56),
     "lexical_clash_threshold": (0.05, 0.1, 0.15, 0.2),
-    "split_margin": (0.05, 0.1, 0.15),
+    "split_margin": (0.05, 0.1),  # 0.15 flags a spurious split in codebooks/team
+    "split_threshold": (0.5, 0.6, 0.75),
 }
 
 
@@ -88,6 +104,7 @@ class Pair:
     why: str
     a: tuple[Code, ...]
     b: tuple[Code, ...]
+    file: str = ""  # the pair file's stem: the pairs merged together in books
 
     def books(self) -> list[tuple[str, Codebook]]:
         return [
@@ -118,7 +135,7 @@ def load_pairs(folder: Path = PAIRS_DIR) -> list[Pair]:
                 raise ValueError(f"{where}: fold must be 1..{FOLDS}")
             a, b = _codes(f"{where} a", raw["a"]), _codes(f"{where} b", raw["b"])
             fields_ = {k: str(raw[k]) for k in ("id", "expected", "kind", "field", "source", "why")}
-            pairs.append(Pair(**fields_, fold=int(raw["fold"]), a=a, b=b))
+            pairs.append(Pair(**fields_, fold=int(raw["fold"]), a=a, b=b, file=path.stem))
     ids = [p.id for p in pairs]
     if len(set(ids)) != len(ids):
         raise ValueError("pair ids must be unique")
@@ -151,21 +168,36 @@ def run_pairs(pairs: Sequence[Pair], options: MergeOptions, embed: Embed | None)
     return [outcome(merge_codebooks(p.books(), options, embed)) for p in pairs]
 
 
-def scores(expected: Sequence[str], got: Sequence[str]) -> dict[str, float]:
-    """Precision and recall of each decision; the count of clash pairs merged."""
+@dataclass
+class Run:
+    """The outcome of every pair (in pair order) and, in books, the merges per fold that
+    joined codes of two different pairs (each one a wrong merge)."""
+
+    outcomes: list[str]
+    stray: dict[int, int]
+
+
+def run_alone(pairs: Sequence[Pair], options: MergeOptions, embed: Embed | None) -> Run:
+    return Run(run_pairs(pairs, options, embed), {})
+
+
+def scores(expected: Sequence[str], got: Sequence[str], stray: int = 0) -> dict[str, float]:
+    """Precision and recall of each decision; the count of clash pairs merged. `stray`
+    merges (joining codes of two different pairs) count as wrong merge decisions."""
     out: dict[str, float] = {"n": len(expected)}
     for d in ("merge", "clash", "split"):
         tp = sum(e == d and g == d for e, g in zip(expected, got, strict=True))
-        n_got, n_exp = got.count(d), list(expected).count(d)
+        n_got, n_exp = got.count(d) + (stray if d == "merge" else 0), list(expected).count(d)
         p = tp / n_got if n_got else 1.0
         r = tp / n_exp if n_exp else 1.0
         out |= {f"{d}_precision": p, f"{d}_recall": r, f"{d}_f1": 2 * p * r / (p + r or 1)}
     out["clash_merged"] = sum(
         e == "clash" and g == "merge" for e, g in zip(expected, got, strict=True)
     )
-    out["wrong_merges"] = sum(
+    out["wrong_merges"] = stray + sum(
         e != "merge" and g == "merge" for e, g in zip(expected, got, strict=True)
     )
+    out["stray_merges"] = stray
     return out
 
 
@@ -178,11 +210,15 @@ def grid_options(grid: dict[str, tuple[float, ...]], keys: Iterable[str]) -> lis
     ]
 
 
-def choose(expected: Sequence[str], table: dict[MergeOptions, list[str]]) -> MergeOptions:
+def choose(
+    expected: Sequence[str],
+    table: dict[MergeOptions, list[str]],
+    stray: dict[MergeOptions, int] | None = None,
+) -> MergeOptions:
     """The option setting the choice rule (module docstring) prefers on these pairs."""
 
     def key(opt: MergeOptions) -> tuple[float, ...]:
-        s = scores(expected, table[opt])
+        s = scores(expected, table[opt], stray[opt] if stray else 0)
         feasible = s["clash_merged"] == 0 and s["merge_precision"] >= GOALS["merge_precision"]
         return (
             float(feasible),
@@ -191,10 +227,11 @@ def choose(expected: Sequence[str], table: dict[MergeOptions, list[str]]) -> Mer
             round(s["clash_recall"], 6),
             round(s["split_f1"], 6),
             round(s["merge_precision"], 6),
-            opt.meaning_threshold,
+            -opt.meaning_threshold,
             opt.clash_threshold,
             opt.lexical_clash_threshold,
             -opt.split_margin,
+            opt.split_threshold,
         )
 
     return max(table, key=key)
@@ -210,25 +247,37 @@ class CvResult:
 
 
 def cross_validate(
-    pairs: Sequence[Pair], options: list[MergeOptions], embed: Embed | None
+    pairs: Sequence[Pair],
+    options: list[MergeOptions],
+    embed: Embed | None,
+    run: Callable[[MergeOptions], Run] | None = None,
 ) -> CvResult:
-    table = {opt: run_pairs(pairs, opt, embed) for opt in options}
+    """5-fold cross-validation of `options`; `run` gives the outcomes of one setting
+    (default: each pair merged alone)."""
+    runner = run or (lambda opt: run_alone(pairs, opt, embed))
+    runs = {opt: runner(opt) for opt in options}
+    table = {opt: r.outcomes for opt, r in runs.items()}
     expected = [p.expected for p in pairs]
     train_exp: list[str] = []
     train_got: list[str] = []
+    train_stray = test_stray = 0
     test_got: dict[str, str] = {}
     chosen = []
     for k in range(1, FOLDS + 1):
         tr = [i for i, p in enumerate(pairs) if p.fold != k]
         te = [i for i, p in enumerate(pairs) if p.fold == k]
-        opt = choose([expected[i] for i in tr], {o: [g[i] for i in tr] for o, g in table.items()})
+        stray = {o: sum(n for f, n in r.stray.items() if f != k) for o, r in runs.items()}
+        sub = {o: [g[i] for i in tr] for o, g in table.items()}
+        opt = choose([expected[i] for i in tr], sub, stray)
         chosen.append(opt)
         train_exp += [expected[i] for i in tr]
         train_got += [table[opt][i] for i in tr]
+        train_stray += stray[opt]
+        test_stray += runs[opt].stray.get(k, 0)
         test_got |= {pairs[i].id: table[opt][i] for i in te}
-    test = scores(expected, [test_got[p.id] for p in pairs])
-    final = choose(expected, table)
-    return CvResult(scores(train_exp, train_got), test, chosen, final, test_got)
+    test = scores(expected, [test_got[p.id] for p in pairs], test_stray)
+    final = choose(expected, table, {o: sum(r.stray.values()) for o, r in runs.items()})
+    return CvResult(scores(train_exp, train_got, train_stray), test, chosen, final, test_got)
 
 
 def changed(opt: MergeOptions, keys: Iterable[str]) -> str:
@@ -254,6 +303,86 @@ def table_rows(rows: list[tuple[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+# --- in books: the pairs of one fold and field merged together -------------------------
+
+
+@dataclass
+class Scenario:
+    """Two books made of several pairs of one pair file and fold (book A their `a` codes, book B
+    their `b` codes): every other code of the books is a distractor for each pair."""
+
+    fold: int
+    pairs: list[Pair]
+    books: list[tuple[str, Codebook]]
+
+
+def make_scenarios(pairs: Sequence[Pair]) -> list[Scenario]:
+    """Pairs grouped by (fold, pair file); a pair goes into the first book of its group where
+    none of its names is taken (names are unique in a book, and a name shared by two pairs
+    would make a same-name match that no label covers)."""
+    groups: dict[tuple[int, str], list[Pair]] = {}
+    for p in pairs:
+        groups.setdefault((p.fold, p.file), []).append(p)
+    out: list[Scenario] = []
+    for (fold, _file), members in sorted(groups.items()):
+        bins: list[tuple[set[str], list[Pair]]] = []
+        for p in members:
+            names = {name_key(c.name) for c in (*p.a, *p.b)}
+            for used, held in bins:
+                if not used & names:
+                    used |= names
+                    held.append(p)
+                    break
+            else:
+                bins.append((set(names), [p]))
+        for _, held in bins:
+            books = [
+                ("a.yaml", Codebook(codebook="A", codes=[c for p in held for c in p.a])),
+                ("b.yaml", Codebook(codebook="B", codes=[c for p in held for c in p.b])),
+            ]
+            out.append(Scenario(fold, held, books))
+    return out
+
+
+def _ids(codes: Iterable[Code]) -> set[str]:
+    return {effective_id(c, [c.name]) for c in codes}
+
+
+def scenario_outcomes(sc: Scenario, result: MergeResult) -> tuple[dict[str, str], int]:
+    """Each pair's outcome (as `outcome`, counting only what joins its own codes) and the
+    number of merges that join codes of two different pairs (all wrong)."""
+    sides = {p.id: (_ids(p.a), _ids(p.b)) for p in sc.pairs}
+
+    def touches(keys: Sequence[Any], pid: str) -> bool:
+        a, b = sides[pid]
+        return any(k.book == 0 and k.id in a for k in keys) and any(
+            k.book == 1 and k.id in b for k in keys
+        )
+
+    merges = [d.keys for d in result.decisions if d.action == "merge"]
+    got: dict[str, str] = {}
+    for p in sc.pairs:
+        if any(touches(keys, p.id) for keys in merges):
+            got[p.id] = "merge"
+            continue
+        kinds = {c.kind for c in result.conflicts if touches(c.keys, p.id)}
+        got[p.id] = "clash" if "clash" in kinds else "split" if "split" in kinds else "separate"
+    stray = sum(not any(touches(keys, p.id) for p in sc.pairs) for keys in merges)
+    return got, stray
+
+
+def run_books(
+    pairs: Sequence[Pair], scenarios: Sequence[Scenario], options: MergeOptions, embed: Embed | None
+) -> Run:
+    got: dict[str, str] = {}
+    stray: dict[int, int] = {}
+    for sc in scenarios:
+        out, n = scenario_outcomes(sc, merge_codebooks(sc.books, options, embed))
+        got |= out
+        stray[sc.fold] = stray.get(sc.fold, 0) + n
+    return Run([got[p.id] for p in pairs], stray)
+
+
 def misses(pairs: Sequence[Pair], got: dict[str, str]) -> list[str]:
     return [
         f"{p.id}: expected {p.expected}, got {got[p.id]} ({p.kind})"
@@ -268,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-model", action="store_true", help="only the run without the model")
     ap.add_argument("--quick", action="store_true", help="a coarser grid (faster)")
     ap.add_argument("--misses", action="store_true", help="list the held-out pairs gone wrong")
-    ap.add_argument("--sweep", action="store_true", help="merge P/R by meaning threshold")
+    ap.add_argument(
+        "--sweep", action="store_true", help="merge P/R by meaning threshold (pairs alone)"
+    )
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = ap.parse_args(argv)
     pairs = load_pairs(args.pairs)
@@ -277,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pairs)} pairs: " + ", ".join(f"{n} {d}" for d, n in counts.items()))
     runs: list[tuple[str, Embed | None, list[str]]] = []
     if not args.no_model:
-        from workbench.codebook.merge.embedder import default_embed
+        from workbench.suggest.merge_embed import default_embed
 
         model, why = default_embed()
         if model is None:
@@ -287,26 +418,42 @@ def main(argv: list[str] | None = None) -> int:
     runs.append(("no model", None, list(NO_MODEL_KEYS)))
     rows: list[tuple[str, dict[str, float]]] = []
     report: dict[str, Any] = {}
-    for label, embed, keys in runs:
+    scenarios = make_scenarios(pairs)
+    sizes = [len(sc.pairs) for sc in scenarios]
+    print(f"in books: {len(scenarios)} merges of two books, {min(sizes)}-{max(sizes)} pairs each")
+    modes: list[tuple[str, Callable[[MergeOptions, Embed | None], Run]]] = [
+        ("alone", lambda opt, emb: run_alone(pairs, opt, emb)),
+        ("in books", lambda opt, emb: run_books(pairs, scenarios, opt, emb)),
+    ]
+    for (label, embed, keys), (mode, runner) in itertools.product(runs, modes):
         keys = [k for k in keys if k in grid]
+        name = f"{label}, {mode}"
         t0 = time.perf_counter()
-        defaults = run_pairs(pairs, MergeOptions(), embed)
-        rows.append((f"{label}: shipped defaults, all pairs", scores(expected_of(pairs), defaults)))
-        cv = cross_validate(pairs, grid_options(grid, keys), embed)
-        rows.append((f"{label}: train folds (CV)", cv.train))
-        rows.append((f"{label}: held-out folds (CV)", cv.test))
+        shipped = runner(MergeOptions(), embed)
+        rows.append(
+            (
+                f"{name}: shipped defaults, all pairs",
+                scores(expected_of(pairs), shipped.outcomes, sum(shipped.stray.values())),
+            )
+        )
+        cv = cross_validate(
+            pairs, grid_options(grid, keys), embed, lambda o, r=runner, e=embed: r(o, e)
+        )
+        rows.append((f"{name}: train folds (CV)", cv.train))
+        rows.append((f"{name}: held-out folds (CV)", cv.test))
         secs = time.perf_counter() - t0
-        print(f"\n{label}: {secs:.1f} s; chosen per held-out fold:")
+        print(f"\n{name}: {secs:.1f} s; chosen per held-out fold:")
         for k, opt in enumerate(cv.chosen, 1):
             print(f"  fold {k}: {changed(opt, keys)}")
         print(f"  all pairs: {changed(cv.final, keys)}")
-        if args.sweep and embed is not None:
+        if args.sweep and embed is not None and mode == "alone":
             print(sweep(pairs, embed))
         if args.misses:
             print("  held-out pairs gone wrong:")
             for line in misses(pairs, cv.test_outcomes):
                 print(f"    {line}")
-        report[label] = {
+        report[name] = {
+            "shipped": scores(expected_of(pairs), shipped.outcomes, sum(shipped.stray.values())),
             "train": cv.train,
             "test": cv.test,
             "chosen": [changed(o, keys) for o in cv.chosen],

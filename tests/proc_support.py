@@ -319,7 +319,7 @@ class TuiChild:
 
 
 def _tui_main(path: Path, coder: str) -> None:
-    from workbench.services.tui_support import UndoStack
+    from workbench.services.undo import UndoStack
     from workbench.store.db import open_project
     from workbench.tui.suggestions import load_engine
 
@@ -377,10 +377,11 @@ def _tui_main(path: Path, coder: str) -> None:
 def _tui_writes(project: Any, undo: Any, engine: Any, coder: str, n: int) -> dict[str, Any]:
     """What a researcher does in the TUI, each action its own transaction as there; round
     `n` works on other passages and names than the earlier rounds."""
+    from workbench.analysis.disagreements import list_disagreements
     from workbench.errors import WorkbenchError
     from workbench.services.code_edit import add_code
-    from workbench.services.resolve import list_disagreements, resolve
-    from workbench.services.tui_support import record_feedback
+    from workbench.services.resolve import resolve
+    from workbench.services.suggestion_feedback import record_feedback
 
     done: dict[str, Any] = {}
     # the suggestion panel again (the CLI changed the codings meanwhile), then accept the

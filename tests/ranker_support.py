@@ -34,12 +34,13 @@ codes:
 """
 
 
-def words(texts: list[str]) -> np.ndarray:
-    """Hashed bag of words, L2-normalised (the fake embedding)."""
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
+def words(texts: list[str], dim: int = DIM) -> np.ndarray:
+    """Hashed bag of words, L2-normalised: the one fake embedding of the tests (texts that
+    share words are close; `WordsEmbedder` wraps it in the engine's interface)."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
     for i, text in enumerate(texts):
         for w in re.findall(r"[a-z0-9]+", text.lower()):
-            out[i, zlib.crc32(w.encode()) % DIM] += 1.0
+            out[i, zlib.crc32(w.encode()) % dim] += 1.0
         out[i] /= max(float(np.linalg.norm(out[i])), 1e-9)
     return out
 
@@ -60,11 +61,7 @@ class WordsEmbedder:
         progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
         self.seen.extend(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in re.findall(r"[a-z0-9]+", t.lower()):
-                out[i, zlib.crc32(w.encode()) % self.dim] += 1.0
-            out[i] /= max(float(np.linalg.norm(out[i])), 1e-9)
+        out = words(list(texts), self.dim)
         if progress:
             progress(len(texts), len(texts))
         return out

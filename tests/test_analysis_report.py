@@ -6,8 +6,6 @@ back with python-docx (real Heading 1/2 styles), .md, a self-contained and escap
 from __future__ import annotations
 
 import csv
-import sys
-import types
 from pathlib import Path
 
 import docx
@@ -145,28 +143,24 @@ def test_markdown_and_html_escape_everything(cli, small: Path, tmp_path: Path) -
     assert "> \\<script\\>alert" in md
 
 
-def test_pseudonymise_needs_the_pseudonyms_feature(
-    cli, small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+def test_pseudonymise_needs_accepted_pseudonyms(cli, small: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "r.md"
-    monkeypatch.setitem(sys.modules, "workbench.pseudonyms", None)  # as if it did not exist
     r = cli("report", "--pseudonymise", "-o", out, "-p", small)
     assert r.code == 2 and r.err.strip() == (
         "no accepted pseudonyms in this project: run `workbench pseudonyms detect` first"
     )
     assert not out.exists()
-    fake = types.ModuleType("workbench.pseudonyms")
-    fake.replacer = lambda conn: (
-        lambda s: s.replace("Aaaa", "[Person 1]").replace("staff", "[Role]")
-    )  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "workbench.pseudonyms", fake)
+    for text, stand_in in (("Aaaa", "[Person 1]"), ("staff", "[Role]")):
+        r = cli("pseudonyms", "add", text, "--as", stand_in, "-p", small)
+        assert r.code == 0, r.err
     r = cli("report", "--code", "A1", "--pseudonymise", "-o", out, "-p", small)
     assert r.code == 0, r.err
     md = out.read_text(encoding="utf-8")
     assert "Aaaa" not in md and "[Person 1] bbbb" in md.replace("\\[", "[").replace("\\]", "]")
     assert "staff" not in md and "identifiers replaced by pseudonyms" in md
-    fake.replacer = lambda conn: None  # type: ignore[attr-defined]
-    assert cli("report", "--pseudonymise", "-o", out, "-p", small).code == 2
+    plain = tmp_path / "plain.md"
+    assert cli("report", "--code", "A1", "-o", plain, "-p", small).code == 0
+    assert "Aaaa" in plain.read_text(encoding="utf-8")
 
 
 def test_demo_report_holds_every_responsibility_excerpt(

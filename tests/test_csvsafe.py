@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from workbench.exchange.csvsafe import csv_text
+from workbench.csvsafe import csv_text
 
 
 def test_text_formulas_are_neutralised_but_numbers_stay_numbers() -> None:

@@ -1,6 +1,6 @@
 """The formula guard round trip (issue #10): our own excerpt CSV comes back exactly.
 
-Rule (workbench/exchange/csvsafe.py): on export a text cell beginning with `= + - @`, tab or
+Rule (workbench/csvsafe.py): on export a text cell beginning with `= + - @`, tab or
 CR, or with `'`s followed by one of those, gets one `'` in front; on import of our excerpt
 CSV a cell beginning with `'` followed by that (after any further `'`s) loses exactly one.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from workbench.exchange.csvsafe import csv_text, neutralise, restore
+from workbench.csvsafe import csv_text, neutralise, restore
 
 CORE = FIXTURES / "core"
 CODEBOOK = """\

@@ -305,8 +305,13 @@ def _deep_qdc(levels: int) -> str:
 # a 5000-level YAML codebook would be 50 MB of indentation: that depth is tried as .qdc only
 @pytest.mark.parametrize(
     ("levels", "ext"),
-    [(MAX_CODE_DEPTH + 1, "yaml"), (250, "yaml"), (MAX_CODE_DEPTH + 1, "qdc"), (250, "qdc"),
-     (5000, "qdc")],
+    [
+        (MAX_CODE_DEPTH + 1, "yaml"),
+        (250, "yaml"),
+        (MAX_CODE_DEPTH + 1, "qdc"),
+        (250, "qdc"),
+        (5000, "qdc"),
+    ],
 )
 def test_one_level_too_deep_is_refused_alike(cli, tmp_path: Path, levels: int, ext: str) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / f"deep.{ext}"
@@ -339,9 +344,9 @@ def _chain(levels: int, prefix: str) -> Code:
 
 def test_every_writer_refuses_a_too_deep_codebook() -> None:
     from workbench.codebook.markdown import codebook_to_markdown
+    from workbench.codebook.refi.qdc import qdc_bytes
     from workbench.codebook.yaml_io import dump_codebook
     from workbench.errors import WorkbenchError
-    from workbench.exchange.refi.qdc import qdc_bytes
 
     cb = Codebook(codebook="Deep", codes=[_chain(MAX_CODE_DEPTH + 1, "L")])
     for write in (dump_codebook, qdc_bytes, codebook_to_markdown):

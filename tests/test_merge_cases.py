@@ -16,6 +16,7 @@ from conftest import FIXTURES, REPO
 from workbench.codebook.merge import (
     MergeOptions,
     MergeResult,
+    apply_plan,
     hashed_bow_embed,
     merge_codebooks,
     render_report,
@@ -171,7 +172,7 @@ def test_report_lists_decisions_evidence_and_conflicts(result: MergeResult) -> N
     assert "merge — meaning (0.90)" in report
     assert "Older people, people on low incomes" in report
     assert "are excluded from online access." in report
-    assert "**Meaning matching:** used (cosine >= 0.60)" in report
+    assert "**Meaning matching:** used (meaning score >= 0.60)" in report
 
 
 def test_without_a_model_meaning_is_skipped_and_said(tmp_path: Path) -> None:
@@ -265,6 +266,39 @@ def test_split_the_other_way_keeps_the_broad_code_separate() -> None:
         split[0].message
     )
     assert not any(d.kind == "new" and "Hidden work" in d.result[0] for d in result.decisions)
+
+
+def test_a_split_below_the_merge_threshold_only_flags(tmp_path: Path) -> None:
+    """Parts of a broad code that score between `split_threshold` and the merge threshold:
+    flagged as a possible split, nothing merged, nothing moved; the plan reproduces it."""
+    books = two_books(
+        [
+            Code(
+                name="Burnout",
+                description="Teachers worn out: tired, drained, distant from pupils and "
+                "feeling they achieve nothing.",
+            )
+        ],
+        [
+            Code(
+                name="Exhaustion", description="Teachers tired and drained at the end of the day."
+            ),
+            Code(name="Detachment", description="Teachers distant and cold towards pupils."),
+        ],
+    )
+    weak = MergeOptions(meaning_threshold=0.9, split_threshold=0.3, split_margin=0.3)
+    result = merge_codebooks(books, weak, hashed_bow_embed)
+    [split] = [c for c in result.conflicts if c.kind == "split"]
+    assert "below the merge threshold); left where they are" in split.message
+    assert [c.name for c in result.codebook.codes] == ["Burnout", "Exhaustion", "Detachment"]
+    assert not any(d.action == "merge" for d in result.decisions)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(write_plan(result), encoding="utf-8")
+    applied = apply_plan(books, plan)
+    assert dump_codebook(applied.codebook) == dump_codebook(result.codebook)
+    # above every score: no split evidence at all
+    strict = MergeOptions(meaning_threshold=0.9, split_threshold=0.95, split_margin=0.3)
+    assert not merge_codebooks(books, strict, hashed_bow_embed).conflicts
 
 
 # --- definitions compared without the code's own name; opposite poles; merged spellings ------

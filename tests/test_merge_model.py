@@ -13,7 +13,7 @@ pytestmark = pytest.mark.model
 
 
 def test_real_model_merges_same_ideas_and_flags_the_clash() -> None:
-    from workbench.codebook.merge.embedder import default_embed
+    from workbench.suggest.merge_embed import default_embed
 
     embed, why = default_embed()
     assert embed is not None, why
@@ -30,7 +30,7 @@ def test_real_model_merges_same_ideas_and_flags_the_clash() -> None:
     # same name, same meaning in other words: merged, not a clash
     assert "Modes of facilitation > Passive facilitation" in codes
     assert "Ways practices help" not in codes
-    assert result.meaning == "used (cosine >= 0.80)"
+    assert result.meaning == "used (meaning score >= 0.80)"
     again = merge_codebooks(books, embed=embed)
     assert dump_codebook(again.codebook) == dump_codebook(result.codebook)
     assert render_report(again) == render_report(result)

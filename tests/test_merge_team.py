@@ -6,7 +6,6 @@ codebooks/team/README.md are checked case by case in the tests below them.
 
 from __future__ import annotations
 
-import pytest
 from conftest import REPO
 
 from workbench.codebook.markdown import md_escape

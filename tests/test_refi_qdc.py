@@ -9,15 +9,15 @@ import pytest
 from refi_support import REFI, schema
 
 from workbench.codebook.model import Codebook, effective_id, iter_codes
-from workbench.codebook.yaml_io import dump_codebook, load_codebook
-from workbench.exchange.refi.description import (
+from workbench.codebook.refi.description import (
     MARKER,
     CodeFields,
     compose_description,
     parse_description,
 )
-from workbench.exchange.refi.guids import normalise_guid
-from workbench.exchange.refi.qdc import parse_qdc, qdc_bytes
+from workbench.codebook.refi.guids import normalise_guid
+from workbench.codebook.refi.qdc import parse_qdc, qdc_bytes
+from workbench.codebook.yaml_io import dump_codebook, load_codebook
 
 
 def _canonical(cb: Codebook) -> str:

@@ -87,7 +87,7 @@ def test_offsets_are_code_points_of_the_stored_text(cli, study: Path, tmp_path: 
 
 
 def test_users_cases_and_notes_in_the_project_file(cli, study: Path, tmp_path: Path) -> None:
-    from workbench.exchange.refi.guids import user_guid
+    from workbench.codebook.refi.guids import user_guid
 
     qde = assert_valid_qdpx(_export(cli, study, tmp_path / "s.qdpx")).decode()
     for coder in ("tester", "bob", "alice"):

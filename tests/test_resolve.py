@@ -10,11 +10,11 @@ from conftest import FIXTURES
 from sqlalchemy import create_engine, inspect, select
 
 from workbench.analysis.agreement import compute_agreement
+from workbench.analysis.disagreements import list_disagreements
 from workbench.errors import WorkbenchError
 from workbench.services.coding import add_coding, list_codings
 from workbench.services.resolve import (
     CONSENSUS,
-    list_disagreements,
     list_resolutions,
     passage_span,
     reopen,

@@ -412,7 +412,7 @@ def test_planted_cases_merge_as_described_without_the_model() -> None:
 
 @pytest.mark.model
 def test_planted_cases_merge_as_described_with_the_model() -> None:
-    from workbench.codebook.merge.embedder import default_embed
+    from workbench.suggest.merge_embed import default_embed
 
     embed, why = default_embed()
     assert embed is not None, why

@@ -18,9 +18,10 @@ from pathlib import Path
 
 
 def main(path: Path, coder: str) -> None:
+    from workbench.analysis.disagreements import list_disagreements
     from workbench.services.code_edit import add_code
     from workbench.services.coding import add_coding
-    from workbench.services.resolve import list_disagreements, resolve
+    from workbench.services.resolve import resolve
     from workbench.store.db import open_project
     from workbench.tui.suggestions import load_engine
 

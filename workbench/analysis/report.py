@@ -233,8 +233,13 @@ def build_report(
     by: str | None = None,
     count: str = "codings",
     project: str = "",
+    pseudonymise: bool = False,
 ) -> Report:
-    """Gather the report for the chosen codes (each with its descendants; default: all)."""
+    """Gather the report for the chosen codes (each with its descendants; default: all).
+    With `pseudonymise`, every text from the project goes through the accepted pseudonyms
+    (CONTRACT §10), each excerpt cut from the pseudonymised document so that a coding whose
+    span cuts a name in half still shows the whole stand-in."""
+    fn = pseudonymiser(conn) if pseudonymise else None
     scope = Scope.build(conn, filters)
     shown = scope.shown_codes()
     if not shown:
@@ -245,6 +250,10 @@ def build_report(
     rows = excerpts(
         conn, codes=list(filters.codes) or None, where=list(filters.where), coder=filters.coder
     )
+    if fn is not None:
+        from workbench.pseudonyms.apply import excerpts as pseudonymised_excerpts
+
+        rows = pseudonymised_excerpts(conn, rows, fn)  # type: ignore[arg-type]
     ts = _timestamps(conn, {e.document_id for e in rows})
     coding_memos = _memos(conn, "coding_id", [e.coding_id for e in rows])
     code_memos = _memos(conn, "code_id", [sc.code.id for sc in shown])
@@ -295,7 +304,7 @@ def build_report(
         )
     names = ", ".join(sc.code.name for sc in shown if sc.depth == 0)
     chosen = bool(filters.codes)
-    return Report(
+    report = Report(
         title=f"Theme report: {names}" if chosen else "Theme report: the whole codebook",
         project=project,
         created=now_iso(),
@@ -306,6 +315,7 @@ def build_report(
         columns=tuple(matrix.col_labels) if by else (),
         codes=tuple(out),
     )
+    return report if fn is None else report.mapped(fn)
 
 
 def write_report(report: Report, path: Path, fmt: str) -> None:

@@ -88,7 +88,7 @@ def output_kind(path: Path) -> str:
 
 
 def write_csv_grid(path: str | os.PathLike[str], grid: Grid) -> int:
-    from workbench.exchange.csvsafe import write_csv
+    from workbench.csvsafe import write_csv
 
     header, rows = grid
     return write_csv(path, header, rows)

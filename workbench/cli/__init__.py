@@ -53,7 +53,10 @@ def _register() -> None:
         document_cmds,
         eval_cmd,
         export_cmds,
+        keys_cmd,
+        pseudonyms_cmd,
         search_cmd,
+        server_cmds,
         suggest_cmds,
         team_cmds,
         tui_cmd,
@@ -79,6 +82,9 @@ def usage_line(exc: Exception) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input becomes one line per problem on stderr, never a traceback."""
     args = sys.argv[1:] if argv is None else argv
+    from workbench.cli.server_cmds import adopt_login
+
+    adopt_login(args)  # on a server project the default coder is the login
     _store_call("forget_created")
     try:
         code = _run(args)

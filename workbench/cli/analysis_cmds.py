@@ -12,9 +12,9 @@ from workbench.cli import app
 from workbench.cli.common import (
     ProjectOpt,
     TableFormat,
-    get_project,
     print_csv,
     print_json,
+    project_session,
 )
 from workbench.errors import WorkbenchError
 
@@ -113,12 +113,9 @@ def matrix(
     if output is not None:
         output_kind(output)
     filters = _filters(code, where, coder, depth)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             m = count_matrix(conn, rows, cols, count=count, filters=filters)
-    finally:
-        proj.close()
     if output is not None:
         typer.echo(write_matrix_file(output, m, percent, proj.path.name))
     elif format is TableFormat.json:
@@ -153,12 +150,9 @@ def cooccurrence(
     if output is not None:
         output_kind(output)
     filters = _filters(code, where, coder, depth)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             c = compute(conn, unit=unit, filters=filters)
-    finally:
-        proj.close()
     if output is not None:
         typer.echo(write_cooc_file(output, c, jaccard, proj.path.name))
     elif format is TableFormat.json:
@@ -213,8 +207,7 @@ def chart(
     if kind is ChartKind.matrix and (rows is None or cols is None):
         raise WorkbenchError("chart matrix needs --rows and --cols")
     filters = _filters(code, where, coder, depth)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             if kind is ChartKind.cooccurrence:
                 cooc = compute(conn, unit=unit, filters=filters)
@@ -226,8 +219,6 @@ def chart(
                     count=count,
                     filters=filters,
                 )
-    finally:
-        proj.close()
     if kind is ChartKind.cooccurrence:
         image = charts.cooccurrence_chart(cooc, fmt, jaccard=jaccard, title=title)
     elif kind is ChartKind.frequency:
@@ -262,17 +253,14 @@ def report(
     project: ProjectOpt = None,
 ) -> None:
     """A theme report: per code its definition, counts and every excerpt, with memos."""
-    from workbench.analysis.report import build_report, pseudonymiser, report_format, write_report
+    from workbench.analysis.report import build_report, report_format, write_report
 
     fmt = report_format(output)
     filters = _filters(code, where, coder, None)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
-            rep = build_report(conn, filters, by=by, count=count, project=proj.path.stem)
-            if pseudonymise:
-                rep = rep.mapped(pseudonymiser(conn))
-    finally:
-        proj.close()
+            rep = build_report(
+                conn, filters, by=by, count=count, project=proj.path.stem, pseudonymise=pseudonymise
+            )
     write_report(rep, output, fmt)
     typer.echo(f"wrote report: {rep.summary()} to {output}")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import app
-from workbench.cli.common import ProjectOpt, TableJsonFormat, get_project, print_json
+from workbench.cli.common import ProjectOpt, TableJsonFormat, print_json, project_session
 from workbench.errors import CheckFailed
 
 
@@ -27,12 +27,9 @@ def check(
     index. Exit 0 if all is well, else exit 1 with one line per problem."""
     from workbench.services.check import check_project
 
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             report = check_project(conn, quick=quick)
-    finally:
-        proj.close()
     if fmt is TableJsonFormat.json:
         print_json({"ok": report.ok, "problems": report.problems, "checked": report.checked})
         if not report.ok:

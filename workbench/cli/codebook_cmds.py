@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import app
-from workbench.cli.common import ProjectOpt, get_project, info
+from workbench.cli.common import ProjectOpt, info, project_session
 from workbench.errors import WorkbenchError
 
 codebook_app = typer.Typer(help="Codebooks: import, export, validate, merge.", no_args_is_help=True)
@@ -28,7 +28,7 @@ def load_any_codebook(path: Path):  # type: ignore[no-untyped-def]
 
         return load_codebook(path)
     if ext == ".qdc":
-        from workbench.exchange.refi.qdc import read_qdc_report
+        from workbench.codebook.refi.qdc import read_qdc_report
 
         cb, warnings = read_qdc_report(path)
         for warning in warnings:
@@ -51,12 +51,9 @@ def import_cmd(
     from workbench.services.codebook_sync import import_codebook
 
     cb = load_any_codebook(file)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.begin() as conn:
             report = import_codebook(conn, cb, prune=prune)
-    finally:
-        proj.close()
     for line in report.lines():
         typer.echo(line)
 
@@ -109,8 +106,7 @@ def export_cmd(
 
     fmt = export_format(output, format)
     proj_path = check_target(ctx, project, output, stdout_ok=True)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             from workbench.services.codes import CodeTree
 
@@ -120,8 +116,6 @@ def export_cmd(
                 )
             cb = export_codebook(conn)
             counts = coding_counts(conn)
-    finally:
-        proj.close()
     if fmt is CodebookFormat.yaml:
         from workbench.codebook.yaml_io import dump_codebook
 
@@ -131,7 +125,7 @@ def export_cmd(
 
         write_text_output(output, codebook_to_markdown(cb, counts), project=proj_path)
     else:
-        from workbench.exchange.refi.qdc import qdc_bytes
+        from workbench.codebook.refi.qdc import qdc_bytes
 
         data = qdc_bytes(cb)
         if is_stdout(output):  # .qdc is UTF-8 XML: text, fine on a pipe
@@ -178,9 +172,16 @@ def merge_cmd(
     """Merge codebooks; the report lists every decision and conflict."""
     from workbench.codebook.merge.cli_glue import run_merge
     from workbench.fsutil import is_stdout
+    from workbench.suggest.merge_embed import default_embed
 
     to_stderr = any(is_stdout(o) for o in (output, report, plan))  # stdout carries the data
     for line in run_merge(
-        files, output=output, report=report, plan=plan, apply=apply, use_meaning=not no_meaning
+        files,
+        output=output,
+        report=report,
+        plan=plan,
+        apply=apply,
+        use_meaning=not no_meaning,
+        load_embed=default_embed,
     ):
         typer.echo(line, err=to_stderr)

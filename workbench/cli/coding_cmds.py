@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import app
-from workbench.cli.common import ProjectOpt, get_project
+from workbench.cli.common import ProjectOpt, project_session
 from workbench.errors import WorkbenchError
 
 StartOpt = Annotated[int | None, typer.Option("--start", help="Start offset (characters).")]
@@ -51,14 +51,11 @@ def code(
     from workbench.services.documents import document_row
 
     who = default_coder(coder)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.begin() as conn:
             row = document_row(conn, doc)
             s, e = _span(conn, row.id, start, end, segment)
             coding, created = add_coding(conn, doc, s, e, code, who, memo=memo)
-    finally:
-        proj.close()
     verb = "coded" if created else "already coded (no change)"
     typer.echo(f"{verb}: {doc} {s}-{e} {coding.code_id} by {who}")
 
@@ -80,12 +77,9 @@ def uncode(
     from workbench.services.documents import document_row
 
     who = default_coder(coder)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.begin() as conn:
             row = document_row(conn, doc)
             s, e = _span(conn, row.id, start, end, segment)
             removed = remove_coding(conn, doc, s, e, code, who)
-    finally:
-        proj.close()
     typer.echo(f"removed: {doc} {s}-{e} {removed.code_id} by {who}")

@@ -51,6 +51,18 @@ def get_project(ctx: typer.Context, project: Path | None, *, create: bool = Fals
     return open_project(project_path(ctx, project), create=create)
 
 
+@contextmanager
+def project_session(
+    ctx: typer.Context, project: Path | None, *, create: bool = False
+) -> Iterator[Project]:
+    """The command's project, closed when the block ends (however it ends)."""
+    proj = get_project(ctx, project, create=create)
+    try:
+        yield proj
+    finally:
+        proj.close()
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
@@ -70,7 +82,7 @@ def print_table(
 
 
 def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    from workbench.exchange.csvsafe import csv_text
+    from workbench.csvsafe import csv_text
 
     sys.stdout.write(csv_text(header, rows))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,8 +19,12 @@ from workbench.cli.common import (
     print_table,
     progress_bar,
     project_path,
+    project_session,
 )
 from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 @app.command()
@@ -33,6 +37,13 @@ def init(ctx: typer.Context, project: ProjectOpt = None) -> None:
         raise WorkbenchError(f"{path}: already exists (a project is never overwritten)")
     get_project(ctx, project, create=True).close()
     typer.echo(f"created project {path}")
+
+
+def _import_qdpx(conn: Connection, path: Path, merge: bool, skip_unreadable: bool) -> list[str]:
+    """A REFI-QDA project into the import's transaction (exchange is loaded only for one)."""
+    from workbench.exchange.refi.qdpx_import import import_qdpx_into
+
+    return import_qdpx_into(conn, path, allow_merge=merge, skip_unreadable=skip_unreadable)
 
 
 @app.command("import")
@@ -106,12 +117,9 @@ def import_(
         case=case,
         skip_unreadable=skip_unreadable,
     )
-    proj = get_project(ctx, project, create=True)
-    try:
+    with project_session(ctx, project, create=True) as proj:
         with progress_bar("importing", enabled=len(files) > 1) as update:
-            lines = import_files(proj, req, progress=update)
-    finally:
-        proj.close()
+            lines = import_files(proj, req, progress=update, project_importer=_import_qdpx)
     for line in lines:
         typer.echo(line)
 
@@ -135,12 +143,9 @@ def attributes(
     attributes of a case of that name and applied when the document arrives."""
     from workbench.services.importing import set_attributes_from_csv
 
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         for line in set_attributes_from_csv(proj, file, strict=strict):
             typer.echo(line)
-    finally:
-        proj.close()
 
 
 @app.command()
@@ -154,12 +159,9 @@ def cases(
     """List cases (from `workbench attributes`): their attributes and their documents."""
     from workbench.services.cases import list_cases
 
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             found = list_cases(conn)
-    finally:
-        proj.close()
     if fmt is TableJsonFormat.json:
         print_json(
             [{"case": c.name, "attributes": c.attributes, "documents": c.documents} for c in found]
@@ -195,12 +197,9 @@ def documents(
     from workbench.services.documents import list_documents, parse_where
 
     conds = parse_where(where)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             docs = list_documents(conn, conds)
-    finally:
-        proj.close()
     keys = sorted({k for d in docs for k in d.attributes})
     if format is TableFormat.json:
         print_json(
@@ -255,13 +254,10 @@ def segments(
     """A document's segments: index, level, speaker, timestamp, start, end, text."""
     from workbench.services.documents import document_row, get_segments
 
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             row = document_row(conn, doc)
             segs = get_segments(conn, row.id, (level,) if level else None)
-    finally:
-        proj.close()
     if format is TableJsonFormat.json:
         print_json(
             [

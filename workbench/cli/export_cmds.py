@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import app
-from workbench.cli.common import ProjectOpt, get_project, info, project_path
+from workbench.cli.common import ProjectOpt, info, project_path, project_session
 
 export_app = typer.Typer(
     help="Export coded excerpts (CSV) or the project (REFI-QDA).", no_args_is_help=True
@@ -41,6 +41,15 @@ def check_target(
     return proj_path
 
 
+PseudonymiseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--pseudonymise",
+        help="Replace every accepted identifier by its stand-in (see `workbench pseudonyms`).",
+    ),
+]
+
+
 @export_app.command("excerpts")
 def excerpts_cmd(
     ctx: typer.Context,
@@ -53,6 +62,7 @@ def excerpts_cmd(
         list[str] | None, typer.Option(help="KEY=VALUE attribute filter (repeatable).")
     ] = None,
     coder: Annotated[str | None, typer.Option(help="Only this coder's codings.")] = None,
+    pseudonymise: PseudonymiseOpt = False,
     project: ProjectOpt = None,
 ) -> None:
     """Coded excerpts, one row per coding (CONTRACT §5 columns, then attr:NAME columns)."""
@@ -62,12 +72,13 @@ def excerpts_cmd(
 
     proj_path = check_target(ctx, project, output, stdout_ok=True)
     conds = parse_where(where)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             rows = excerpts(conn, codes=code, where=conds, coder=coder)
-    finally:
-        proj.close()
+            if pseudonymise:
+                from workbench.pseudonyms import apply, require_replacer
+
+                rows = apply.excerpts(conn, rows, require_replacer(conn))
     n = write_excerpts_csv(rows, output, project=proj_path, stdout_ok=True)
     if is_stdout(output):
         info(f"wrote {n} excerpts to stdout")
@@ -79,15 +90,13 @@ def excerpts_cmd(
 def qdpx_cmd(
     ctx: typer.Context,
     output: Annotated[str, typer.Option("-o", "--output", help="Output .qdpx")],
+    pseudonymise: PseudonymiseOpt = False,
     project: ProjectOpt = None,
 ) -> None:
     """REFI-QDA project export (.qdpx)."""
     from workbench.exchange.refi.qdpx_export import export_qdpx
 
     check_target(ctx, project, output, stdout_ok=False, what="a .qdpx archive (binary)")
-    proj = get_project(ctx, project)
-    try:
-        for line in export_qdpx(proj, output):
+    with project_session(ctx, project) as proj:
+        for line in export_qdpx(proj, output, pseudonymise=pseudonymise):
             typer.echo(line)
-    finally:
-        proj.close()

@@ -11,11 +11,11 @@ from workbench.cli import app
 from workbench.cli.common import (
     ProjectOpt,
     TableFormat,
-    get_project,
     print_csv,
     print_json,
     print_table,
     progress_bar,
+    project_session,
 )
 from workbench.errors import WorkbenchError
 
@@ -36,15 +36,18 @@ def search(
     format: Annotated[
         TableFormat, typer.Option("--format", help="table, csv or json")
     ] = TableFormat.table,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option("--pseudonymise", help="Replace every accepted identifier by its stand-in."),
+    ] = False,
     project: ProjectOpt = None,
 ) -> None:
     """Passages (turns, entries, responses) matching QUERY, best first."""
-    from workbench.services.tui_support import full_text_search, segment_hits
+    from workbench.services.segment_hits import full_text_search, segment_hits
 
     if not query.strip():
         raise WorkbenchError("the search query is empty")
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         if meaning:
             from workbench.suggest.similar import similar_passages
 
@@ -61,8 +64,20 @@ def search(
             with proj.read() as conn:
                 # bm25 is lower-is-better; show it as a positive relevance
                 hits = [replace(h, score=-h.score) for h in full_text_search(conn, query, limit)]
-    finally:
-        proj.close()
+        if pseudonymise:
+            from workbench.pseudonyms import require_replacer
+
+            with proj.read() as conn:
+                rep = require_replacer(conn)
+            hits = [
+                replace(
+                    h,
+                    document=rep(h.document),
+                    speaker=None if h.speaker is None else rep(h.speaker),
+                    text=rep(h.text),
+                )
+                for h in hits
+            ]
     rows = [
         (h.document, h.idx, h.speaker or "", h.start, h.end, round(h.score, 4), h.text)
         for h in hits

@@ -10,11 +10,11 @@ from workbench.cli import app
 from workbench.cli.common import (
     ProjectOpt,
     TableFormat,
-    get_project,
     print_csv,
     print_json,
     print_table,
     progress_bar,
+    project_session,
 )
 
 COLUMNS = ("document", "segment", "start", "end", "code", "score", "reason")
@@ -53,8 +53,7 @@ def suggest(
     from workbench.services.documents import document_row
     from workbench.suggest.engine import SuggestionEngine
 
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             if doc is not None:
                 document_row(conn, doc)  # unknown name: a clear error before the model loads
@@ -68,8 +67,6 @@ def suggest(
             results = engine.suggest(doc, top_k=top_k, min_score=min_score)
         finally:
             engine.close()
-    finally:
-        proj.close()
 
     records = [
         {

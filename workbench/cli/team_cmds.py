@@ -12,10 +12,10 @@ from workbench.cli import app
 from workbench.cli.common import (
     ProjectOpt,
     TableFormat,
-    get_project,
     print_csv,
     print_json,
     print_table,
+    project_session,
 )
 from workbench.errors import CheckFailed, WorkbenchError
 
@@ -80,8 +80,7 @@ def agreement(
             "write the disagreements to a file"
         )
     proj_path = check_target(ctx, project, disagreements, stdout_ok=True)
-    proj = get_project(ctx, project)
-    try:
+    with project_session(ctx, project) as proj:
         with proj.read() as conn:
             result = compute_agreement(conn, coder[0], coder[1], unit=unit, codes=code)
             texts = {}
@@ -100,10 +99,8 @@ def agreement(
                     u.document_id: document_text(conn, u.document_id)
                     for u, _, _ in result.disagreements
                 }
-    finally:
-        proj.close()
     if disagreements is not None:
-        from workbench.exchange.csvsafe import write_csv
+        from workbench.csvsafe import write_csv
 
         a, b = result.coders
         rows = [

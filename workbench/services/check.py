@@ -113,6 +113,10 @@ def _capped(label: str, problems: Iterator[str]) -> Iterator[str]:
 
 
 def check_project(conn: Connection, *, quick: bool = False) -> CheckReport:
+    if conn.dialect.name == "postgresql":  # a server project: see check_server.py
+        from workbench.services.check_server import check_server_project
+
+        return check_server_project(conn)
     counts = {"documents": 0, "segments": 0, "codings": 0, "memos": 0}
     steps: list[tuple[str, Callable[[], Iterator[str]]]] = [
         ("integrity", lambda: _integrity(conn, quick)),

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
+from workbench.csvsafe import restore
 from workbench.errors import WorkbenchError
-from workbench.exchange.csvsafe import restore
 from workbench.services.codes import PATH_SEP, CodeRow, CodeTree
 from workbench.services.coding_bulk import NewCoding, add_codings
 from workbench.store import schema as s
@@ -25,7 +25,7 @@ STRIPPED = ("document", "coder")  # surrounding spaces dropped (before the guard
 
 
 def unneutralise(cell: str) -> str:
-    """Undo the export's formula guard (workbench.exchange.csvsafe: `'=x` -> `=x`,
+    """Undo the export's formula guard (workbench.csvsafe: `'=x` -> `=x`,
     `''=x` -> `'=x`; any other leading apostrophe is kept)."""
     return str(restore(cell))
 

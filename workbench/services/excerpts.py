@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import bisect
 import os
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, text
 
 from workbench.services.codes import CodeTree
-from workbench.services.coding import list_codings
-from workbench.services.documents import all_attributes, matches_where, segment_attributes
+from workbench.services.coding import CodingRow, list_codings
+from workbench.services.documents import matches_where
 from workbench.store import schema as s
 
 EXCERPT_COLUMNS = (
@@ -60,21 +59,87 @@ def expand_codes(tree: CodeTree, refs: list[str], descendants: bool = True) -> l
     return sorted(set(ids))
 
 
-def _top_segments(conn: Connection, doc_id: int) -> list[tuple[int, int, int, str | None, int]]:
-    """(start, end, idx, speaker, id) of the outer segments (turn/entry/response), by start."""
-    rows = conn.execute(
-        select(
-            s.segments.c.start,
-            s.segments.c.end,
-            s.segments.c.idx,
-            s.segments.c.speaker,
-            s.segments.c.id,
+_Seg = tuple[int, int, int, str | None, int]
+
+
+# Each coding's text (only its characters cross from the store: not the whole document)
+# and the outer segment (turn/entry/response) over its start: one index seek per coding on
+# (document_id, start), all codings of a chunk in one statement.
+_HOLDER = text(
+    'SELECT c.id, substr(d.text, c.start + 1, c."end" - c.start), '
+    'sg.start, sg."end", sg.idx, sg.speaker, sg.id FROM codings c '
+    "JOIN documents d ON d.id = c.document_id "
+    "LEFT JOIN segments sg ON sg.id = (SELECT t.id FROM segments t "
+    "WHERE t.document_id = c.document_id AND t.parent_id IS NULL AND t.start <= c.start "
+    "ORDER BY t.start DESC LIMIT 1) WHERE c.id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _holders(conn: Connection, rows: list[CodingRow]) -> dict[int, tuple[str, _Seg | None]]:
+    """coding id -> (its text, (start, end, idx, speaker, id) of the outer segment over its
+    start, or None)."""
+    out: dict[int, tuple[str, _Seg | None]] = {}
+    ids = [c.id for c in rows]
+    for lo in range(0, len(ids), 500):
+        for cid, body, *seg in conn.execute(_HOLDER, {"ids": ids[lo : lo + 500]}):
+            out[int(cid)] = (body, None if seg[4] is None else tuple(seg))  # type: ignore[arg-type]
+    return out
+
+
+def _segment_attributes(conn: Connection, seg_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Respondent attributes of these segments only (a survey may have a million)."""
+    out: dict[int, dict[str, str]] = {}
+    t = s.segment_attributes
+    for lo in range(0, len(seg_ids), 500):
+        q = select(t.c.segment_id, t.c.key, t.c.value).where(
+            t.c.segment_id.in_(seg_ids[lo : lo + 500])
         )
-        .where(s.segments.c.document_id == doc_id)
-        .where(s.segments.c.parent_id.is_(None))
-        .order_by(s.segments.c.start)
-    )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+        for sid, key, value in conn.execute(q):
+            out.setdefault(int(sid), {})[key] = value
+    return out
+
+
+def candidate_documents(conn: Connection, where: list[tuple[str, str]]) -> set[int] | None:
+    """Documents that can match `where` (None: any may), found through the attribute index
+    (`ix_document_attributes_kv`) and `documents.kind`. Survey documents always stay
+    candidates: their respondents' attributes are checked per excerpt. Every key must
+    match (AND); several values of one key are alternatives (OR), case-insensitive."""
+    if not where:
+        return None
+    by_key: dict[str, set[str]] = {}
+    for key, value in where:
+        by_key.setdefault(key, set()).add(value.casefold())
+    d, a = s.documents, s.document_attributes
+    surveys = {int(i) for (i,) in conn.execute(select(d.c.id).where(d.c.kind == "survey"))}
+    found: set[int] | None = None
+    for key, values in by_key.items():
+        ids = {
+            int(i)
+            for i, v in conn.execute(select(a.c.document_id, a.c.value).where(a.c.key == key))
+            if v.casefold() in values
+        }
+        if key == "kind":  # `kind` is the document's kind unless an attribute is so named
+            have_attr = {
+                int(i) for (i,) in conn.execute(select(a.c.document_id).where(a.c.key == key))
+            }
+            by_kind = select(d.c.id).where(d.c.kind.in_(sorted(values)))
+            ids |= {int(i) for (i,) in conn.execute(by_kind)} - have_attr
+        ids |= surveys
+        found = ids if found is None else found & ids
+    return found
+
+
+def _attributes_of(conn: Connection, doc_ids: set[int]) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {i: {} for i in doc_ids}
+    a = s.document_attributes
+    ids = sorted(doc_ids)
+    for lo in range(0, len(ids), 500):
+        q = select(a.c.document_id, a.c.key, a.c.value).where(
+            a.c.document_id.in_(ids[lo : lo + 500])
+        )
+        for doc_id, key, value in conn.execute(q):
+            out[int(doc_id)][key] = value
+    return out
 
 
 def excerpts(
@@ -86,31 +151,58 @@ def excerpts(
     descendants: bool = True,
     document_id: int | None = None,
 ) -> list[Excerpt]:
-    """Codings with their context, filtered by code (with descendants), attributes and coder."""
+    """Codings with their context, filtered by code (with descendants), attributes and coder.
+    Reads only the documents, segments and attributes of the codings it returns (every
+    look-up by index: tests/test_query_plans.py)."""
     tree = CodeTree.load(conn)
     code_ids = expand_codes(tree, codes, descendants) if codes else None
-    rows = list_codings(conn, document_id=document_id, code_ids=code_ids, coder=coder)
-    docs = {
-        r.id: r
-        for r in conn.execute(
-            select(s.documents.c.id, s.documents.c.name, s.documents.c.kind, s.documents.c.text)
-        )
-    }
-    doc_attrs = all_attributes(conn)
-    seg_cache: dict[int, list[tuple[int, int, int, str | None, int]]] = {}
-    seg_attr_cache: dict[int, dict[int, dict[str, str]]] = {}
+    allowed = candidate_documents(conn, where or [])
+    if allowed is not None and document_id is not None:
+        allowed &= {document_id}
+    if allowed is not None and not allowed:
+        return []
+    if allowed is None or code_ids is not None or coder is not None:
+        rows = list_codings(conn, document_id=document_id, code_ids=code_ids, coder=coder)
+        if allowed is not None:
+            rows = [c for c in rows if c.document_id in allowed]
+    else:  # the candidate documents' codings, through the (document_id, start) index
+        rows = [
+            c
+            for doc_id in sorted(allowed)
+            for c in list_codings(conn, document_id=doc_id, code_ids=code_ids, coder=coder)
+        ]
+    return excerpts_of(conn, tree, rows, where)
+
+
+def excerpts_of(
+    conn: Connection,
+    tree: CodeTree,
+    rows: list[CodingRow],
+    where: list[tuple[str, str]] | None = None,
+) -> list[Excerpt]:
+    """These codings as excerpts (context and attributes), sorted in export order; those
+    failing `where` left out. Reads only their documents, segments and attributes."""
+    wanted = {c.document_id for c in rows}
+    d = s.documents
+    docs = {}
+    for lo in range(0, len(wanted), 500):
+        chunk = sorted(wanted)[lo : lo + 500]
+        q = select(d.c.id, d.c.name, d.c.kind).where(d.c.id.in_(chunk))
+        docs.update({r.id: r for r in conn.execute(q)})
+    doc_attrs = _attributes_of(conn, wanted)
+    held = _holders(conn, rows)
+    seg_of: dict[int, _Seg | None] = {}
+    for c in rows:
+        seg = held[c.id][1]
+        seg_of[c.id] = seg if seg is not None and seg[1] > c.start else None
+    seg_attrs = _segment_attributes(conn, sorted({sg[4] for sg in seg_of.values() if sg}))
     out: list[Excerpt] = []
     for c in rows:
         doc = docs[c.document_id]
-        if c.document_id not in seg_cache:
-            seg_cache[c.document_id] = _top_segments(conn, c.document_id)
-            seg_attr_cache[c.document_id] = segment_attributes(conn, c.document_id)
-        segs = seg_cache[c.document_id]
-        pos = bisect.bisect_right([sg[0] for sg in segs], c.start) - 1
-        seg = segs[pos] if pos >= 0 and segs[pos][1] > c.start else None
+        seg = seg_of[c.id]
         attrs = dict(doc_attrs.get(c.document_id, {}))
         if seg is not None:
-            attrs.update(seg_attr_cache[c.document_id].get(seg[4], {}))
+            attrs.update(seg_attrs.get(seg[4], {}))
         if where and not matches_where(attrs, doc.kind, where):
             continue
         out.append(
@@ -130,7 +222,7 @@ def excerpts(
                 created=c.created,
                 memo=c.memo,
                 origin=c.origin,
-                text=doc.text[c.start : c.end],
+                text=held[c.id][0],
                 attributes=attrs,
             )
         )
@@ -173,7 +265,7 @@ def write_excerpts_csv(
 ) -> int:
     """Write the CSV through the output guard (never over `project` or any open project;
     `-` is stdout when `stdout_ok`). Returns the number of rows."""
-    from workbench.exchange.csvsafe import write_csv
+    from workbench.csvsafe import write_csv
 
     header, body = excerpt_table(rows)
     return write_csv(path, header, body, project=project, stdout_ok=stdout_ok)

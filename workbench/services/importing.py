@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
 
 from workbench.errors import WorkbenchError
 from workbench.store.db import Project
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from workbench.ingest import ImportOptions, ParsedDocument
+    from workbench.ingest.survey_stream import SurveyScan
+
+    Parsed = ParsedDocument | SurveyScan
 
 Progress = Callable[[int, int, str], None]
 
@@ -27,6 +39,7 @@ class ImportRequest:
     coder: str | None = None  # codings files: override / default coder
     case: str | None = None  # the case the documents belong to (default: their own names)
     skip_unreadable: bool = False  # .qdpx: import the rest when a coded source is unreadable
+    stream: bool = True  # large survey CSVs streamed in batches (False: read whole)
 
 
 KINDS = ("interview", "field-notes", "survey")
@@ -53,11 +66,22 @@ def _is_codings_file(path: Path) -> bool:
     return is_codings_csv(path)
 
 
+ProjectImporter = Callable[[Connection, Path, bool, bool], list[str]]
+
+
 def import_files(
-    project: Project, req: ImportRequest, progress: Progress | None = None
+    project: Project,
+    req: ImportRequest,
+    progress: Progress | None = None,
+    project_importer: ProjectImporter | None = None,
 ) -> list[str]:
-    """Import documents (and codings files); return one line per item imported."""
-    from workbench.ingest import ImportOptions, parse_file
+    """Import documents (and codings files); return one line per item imported.
+
+    A REFI-QDA project (.qdpx) is read by `project_importer` (the CLI passes
+    workbench.exchange.refi.qdpx_import.import_qdpx_into: exchange sits above services, so
+    this module never imports it)."""
+    from workbench.ingest import ImportOptions
+    from workbench.ingest.survey_stream import SurveyScan
     from workbench.services.documents import store_document
 
     if req.kind is not None and req.kind not in KINDS:
@@ -81,6 +105,8 @@ def import_files(
     if req.name and len(req.paths) > 1:
         raise WorkbenchError("--name applies to a single file; several files were given")
     qdpx = [p for p in req.paths if p.suffix.lower() == ".qdpx"]
+    if qdpx and project_importer is None:
+        raise WorkbenchError(f"{qdpx[0]}: REFI-QDA projects are imported with `workbench import`")
     codings = [p for p in req.paths if _is_codings_file(p)]
     docs = [p for p in req.paths if p not in qdpx and p not in codings]
     names_seen: dict[str, Path] = {}
@@ -96,7 +122,7 @@ def import_files(
             max_bytes=req.max_bytes,
         )
         try:
-            doc = parse_file(path, options)
+            doc = _scan_or_parse(path, options, req)
         except WorkbenchError as exc:  # keep going: report every bad file at once
             problems.extend(exc.problems)
             continue
@@ -115,9 +141,12 @@ def import_files(
     lines: list[str] = []
     with project.begin() as conn:
         for doc in parsed:
-            outcome = store_document(
-                conn, doc, replace=req.replace, attributes=req.attributes, case=req.case
-            )
+            if isinstance(doc, SurveyScan):
+                outcome = _store_scan(conn, doc, req, progress)
+            else:
+                outcome = store_document(
+                    conn, doc, replace=req.replace, attributes=req.attributes, case=req.case
+                )
             note = {
                 "unchanged": " (unchanged: identical content already imported)",
                 "replaced": " (replaced)",
@@ -125,13 +154,8 @@ def import_files(
             lines.append(f"{outcome.name}\t{outcome.kind}\t{outcome.segments} segments{note}")
             lines.extend(f"warning: {w}" for w in outcome.warnings)
         for path in qdpx:
-            from workbench.exchange.refi.qdpx_import import import_qdpx_into
-
-            lines.extend(
-                import_qdpx_into(
-                    conn, path, allow_merge=req.allow_merge, skip_unreadable=req.skip_unreadable
-                )
-            )
+            assert project_importer is not None
+            lines.extend(project_importer(conn, path, req.allow_merge, req.skip_unreadable))
         for path in codings:
             from workbench.services.codings_import import import_codings_file
 
@@ -139,66 +163,176 @@ def import_files(
     return lines
 
 
-def set_attributes_from_csv(project: Project, path: Path, *, strict: bool = False) -> list[str]:
+def _scan_or_parse(path: Path, options: ImportOptions, req: ImportRequest) -> Parsed:
+    """A large survey CSV is scanned for streaming (pass 1: every check, only the answers
+    kept); anything else, or a survey the streaming reader cannot take, is parsed whole."""
+    from workbench.ingest import parse_file
+    from workbench.ingest.model import segment_limit
+    from workbench.ingest.survey_stream import STREAM_BYTES, NotStreamable, scan_survey
+
+    size = path.stat().st_size
+    survey = path.suffix.lower() == ".csv" and req.kind in (None, "survey")
+    if req.stream and survey and size >= STREAM_BYTES:
+        if size > req.max_bytes:
+            from workbench.ingest.textio import read_limited
+
+            read_limited(path, req.max_bytes)  # the ordinary refusal, word for word
+        try:
+            return scan_survey(path, options, segment_limit(req.max_bytes))
+        except NotStreamable:
+            pass
+    return parse_file(path, options)
+
+
+def _store_scan(conn: Connection, scan: SurveyScan, req: ImportRequest, progress: Progress | None):  # type: ignore[no-untyped-def]
+    """Store a scanned survey in batches; one whose name is taken (unchanged, --replace)
+    goes the ordinary way, which knows those rules."""
+    from workbench.ingest import ImportOptions, parse_file
+    from workbench.ingest.model import segment_limit
+    from workbench.services.documents import store_document
+    from workbench.services.survey_import import exists, store_survey
+
+    if exists(conn, scan.name):
+        options = ImportOptions(
+            kind="survey",
+            name=scan.name,
+            text_column=req.text_column,
+            id_column=req.id_column,
+            max_bytes=req.max_bytes,
+        )
+        doc = parse_file(scan.path, options)
+        return store_document(
+            conn, doc, replace=req.replace, attributes=req.attributes, case=req.case
+        )
+    return store_survey(
+        conn,
+        scan,
+        attributes=req.attributes,
+        case=req.case,
+        limit=segment_limit(req.max_bytes),
+        progress=progress,
+    )
+
+
+ATTRIBUTE_BATCH = 20_000  # rows per executemany: memory stays bounded, whatever the file
+
+
+def set_attributes_from_csv(
+    project: Project,
+    path: Path,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> list[str]:
     """First column = document (or case) name; other columns = attribute names. All or
     nothing. A row naming no document yet is kept as the attributes of a case of that name
-    and applied when such a document is imported (CONTRACT §8); `strict` refuses it."""
+    and applied when such a document is imported (CONTRACT §8); `strict` refuses it.
+
+    The file is streamed: rows are read and written in batches of ATTRIBUTE_BATCH inside one
+    transaction (a bad row anywhere rolls everything back), so memory does not grow with
+    the file; the limit is CODINGS_FACTOR x the import size limit. `progress(characters
+    read, file size, "N rows, R rows/s")` is called after every batch (the CLI's bar)."""
     from workbench.config import load_config
     from workbench.ingest.textio import format_size
     from workbench.inputcheck import require_regular_file
-    from workbench.services.cases import documents_of_case, set_case_attributes
-    from workbench.services.documents import document_row, set_attributes
+    from workbench.services.cases import case_documents, write_case_batch
 
     size = require_regular_file(path, "attributes file")
-    limit = load_config().max_import_bytes
+    limit = CODINGS_FACTOR * load_config().max_import_bytes
     if size > limit:
         raise WorkbenchError(
-            f"{path}: {format_size(size)} is over the import size limit of {format_size(limit)}"
+            f"{path}: {format_size(size)} is over the attributes-file limit of "
+            f"{format_size(limit)} ({CODINGS_FACTOR} x the import size limit)"
         )
+    problems: list[str] = []
+    matched = waiting = applied = 0
+    started = time.perf_counter()
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+        with path.open(encoding="utf-8-sig", newline="") as fh, project.begin() as conn:
+            counted = _CountingLines(fh)
+            reader = csv.reader(counted)
+            header = [h.strip() for h in next(reader, [])]
+            if len(header) < 2:
+                raise WorkbenchError(
+                    f"{path}: needs a header (document, attribute...) and at least one row"
+                )
+            if len(set(header)) != len(header):
+                raise WorkbenchError(f"{path}:1: duplicate column names")
+            by_case = case_documents(conn)
+            names = {name for docs in by_case.values() for _, name in docs}
+            batch: list[tuple[str, dict[str, str]]] = []
+            lineno = 1
+            for lineno, row in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(header):
+                    problems.append(f"{path}:{lineno}: {len(row)} cells, header has {len(header)}")
+                    continue
+                name = row[0].strip()
+                if not name:
+                    problems.append(f"{path}:{lineno}: the first cell (document or case) is empty")
+                    continue
+                if strict and name not in by_case and name not in names:
+                    problems.append(
+                        f"{path}:{lineno}: {_no_such(name, names, problems)} (--strict)"
+                    )
+                    continue
+                if problems:  # keep reading to report every bad row, but write no more
+                    continue
+                batch.append(
+                    (name, {h: v.strip() for h, v in zip(header[1:], row[1:], strict=True)})
+                )
+                if len(batch) >= ATTRIBUTE_BATCH:
+                    m, a, w = write_case_batch(conn, batch, by_case)
+                    matched, applied, waiting = matched + m, applied + a, waiting + w
+                    batch.clear()
+                    if progress:
+                        progress(counted.chars, size, _rate(lineno - 1, started))
+            if lineno == 1:
+                raise WorkbenchError(
+                    f"{path}: needs a header (document, attribute...) and at least one row"
+                )
+            if problems:
+                raise WorkbenchError(problems[0], problems)
+            m, a, w = write_case_batch(conn, batch, by_case)
+            matched, applied, waiting = matched + m, applied + a, waiting + w
+            if progress:
+                progress(size, size, _rate(lineno - 1, started))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise WorkbenchError(f"{path}: cannot read as a UTF-8 CSV ({exc})") from exc
-    if len(rows) < 2 or len(rows[0]) < 2:
-        raise WorkbenchError(
-            f"{path}: needs a header (document, attribute...) and at least one row"
-        )
-    header = [h.strip() for h in rows[0]]
-    if len(set(header)) != len(header):
-        raise WorkbenchError(f"{path}:1: duplicate column names")
-    problems: list[str] = []
-    updates: list[tuple[str, dict[str, str]]] = []
-    matched = waiting = applied = 0
-    with project.begin() as conn:
-        for lineno, row in enumerate(rows[1:], start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                problems.append(f"{path}:{lineno}: {len(row)} cells, header has {len(header)}")
-                continue
-            name = row[0].strip()
-            if not name:
-                problems.append(f"{path}:{lineno}: the first cell (document or case) is empty")
-                continue
-            if strict and not documents_of_case(conn, name):
-                try:
-                    document_row(conn, name)
-                except WorkbenchError as exc:
-                    problems.append(f"{path}:{lineno}: {exc} (--strict)")
-                    continue
-            updates.append((name, {h: v.strip() for h, v in zip(header[1:], row[1:], strict=True)}))
-        if problems:
-            raise WorkbenchError(problems[0], problems)
-        for name, attrs in updates:
-            set_case_attributes(conn, name, attrs)
-            docs = documents_of_case(conn, name)
-            for doc_id, _ in docs:
-                set_attributes(conn, doc_id, attrs)
-            applied += len(docs)
-            matched += int(bool(docs))
-            waiting += int(not docs)
     return [
         f"{matched} rows matched documents ({applied} documents updated), {waiting} wait for "
         f"a document of that name; attributes: {', '.join(header[1:])}"
     ]
+
+
+def _no_such(name: str, names: set[str], problems: list[str]) -> str:
+    """`NAME: no such document`, with close names for the first few (as `document_row`)."""
+    if len(problems) >= 20:
+        return f"{name}: no such document"
+    from rapidfuzz import process
+
+    close = [m[0] for m in process.extract(name, names, limit=3, score_cutoff=60)]
+    hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+    return f"{name}: no such document{hint}"
+
+
+def _rate(rows: int, started: float) -> str:
+    seconds = max(time.perf_counter() - started, 1e-6)
+    return f"{rows:,} rows, {rows / seconds:,.0f} rows/s"
+
+
+class _CountingLines:
+    """Iterates a text file's lines, counting the characters read (for progress)."""
+
+    def __init__(self, fh: Iterable[str]) -> None:
+        self._it = iter(fh)
+        self.chars = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._it)
+        self.chars += len(line)
+        return line

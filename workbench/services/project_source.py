@@ -29,11 +29,15 @@ COLUMNS = {
 _DAMAGE = {
     "doc": ("coding names a missing document", "codings name a missing document"),
     "code": ("coding names a missing code", "codings name a missing code"),
-    "span": ("coding has a span that is not two whole numbers 0 <= start < end",
-             "codings have a span that is not two whole numbers 0 <= start < end"),
+    "span": (
+        "coding has a span that is not two whole numbers 0 <= start < end",
+        "codings have a span that is not two whole numbers 0 <= start < end",
+    ),
     "coder": ("coding has no coder", "codings have no coder"),
-    "text": ("coding has a created time or memo that is not text",
-             "codings have a created time or memo that is not text"),
+    "text": (
+        "coding has a created time or memo that is not text",
+        "codings have a created time or memo that is not text",
+    ),
     "docrow": ("document has no id or name", "documents have no id or name"),
     "dupname": ("document name is used twice", "document names are used twice"),
     "coderow": ("code has no id or name", "codes have no id or name"),

@@ -136,55 +136,6 @@ def top_coders(conn: Connection, n: int = 2, exclude: Iterable[str] | None = Non
     return [name for _, name in ranked[:n]]
 
 
-def list_disagreements(conn: Connection, coder_a: str, coder_b: str) -> list[Disagreement]:
-    """Segment-level disagreements between two coders in reading order (document, segment),
-    each with its resolution (if any)."""
-    from workbench.analysis.agreement import compute_agreement
-
-    result = compute_agreement(conn, coder_a, coder_b, unit="segment")
-    ids_by_name: dict[str, list[str]] = {}
-    for c in result.per_code:
-        ids_by_name.setdefault(c.code, []).append(c.code_id)
-    done = {
-        (r.document_id, r.segment, r.code_id): r for r in list_resolutions(conn, coder_a, coder_b)
-    }
-    codings: dict[str, list[CodingRow]] = {}
-    taken: set[tuple[int, int, str]] = set()
-    out = []
-    for unit, name, who in result.disagreements:
-        ids = ids_by_name.get(name, [])
-        if len(ids) > 1:  # codes that share a name: one `who` applied here, not yet listed
-            rows = codings.setdefault(who, list_codings(conn, coder=who))
-            ids = [
-                c.code_id
-                for c in rows
-                if c.code_id in ids
-                and (unit.document_id, unit.segment, c.code_id) not in taken
-                and c.document_id == unit.document_id
-                and c.start < unit.end
-                and c.end > unit.start
-            ][:1]
-        if not ids:
-            continue
-        taken.add((unit.document_id, unit.segment, ids[0]))
-        out.append(
-            Disagreement(
-                document=unit.document,
-                document_id=unit.document_id,
-                segment=unit.segment,
-                speaker=unit.speaker,
-                start=unit.start,
-                end=unit.end,
-                code=name,
-                code_id=ids[0],
-                applied_by=who,
-                missing_from=coder_b if who == coder_a else coder_a,
-                resolution=done.get((unit.document_id, unit.segment, ids[0])),
-            )
-        )
-    return sorted(out, key=lambda d: (d.document, d.segment))  # reading order; codes stable
-
-
 def overlapping(
     conn: Connection,
     document_id: int,

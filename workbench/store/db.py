@@ -10,11 +10,17 @@ another process believe it is alone, checkpoint and delete the WAL under our fee
 Transactions are real: `Project.begin()` issues `BEGIN IMMEDIATE` (the write lock is taken
 at the start, so checks made before writes are isolated and migrations are atomic);
 `Project.read()` a deferred read transaction. One busy timeout applies everywhere.
+
+A PostgreSQL URL (`postgresql://USER:PASSWORD@HOST:PORT/DB`) opens a server project
+instead (psycopg 3; see postgres_extras.py and docs/team-server.md): the same Project
+handle, writes serialised by the project's write lock, refusals of the server's rules
+turned into one line.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -24,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
 from workbench.errors import WorkbenchError
 from workbench.store import migrations, sqlite_extras
@@ -32,6 +38,28 @@ from workbench.store import migrations, sqlite_extras
 DEFAULT_PROJECT = "workbench.sqlite"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 30.0
+
+
+SERVER_SCHEMES = ("postgresql+psycopg:", "postgresql:", "postgres:")
+
+
+def server_url(value: str | os.PathLike[str] | None) -> str | None:
+    """The SQLAlchemy URL (psycopg 3) when `value` names a server project, else None.
+    A URL that went through `Path` (typer's --project) lost one of its two slashes."""
+    if value is None:
+        return None
+    raw = os.fspath(value)
+    for scheme in SERVER_SCHEMES:
+        if raw.startswith(scheme):
+            rest = raw[len(scheme) :]
+            rest = rest[2:] if rest.startswith("//") else rest.lstrip("/")
+            return f"postgresql+psycopg://{rest}"
+    return None
+
+
+def redact(url: str) -> str:
+    """A server URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
 def resolve_project_path(path: str | os.PathLike[str] | None) -> Path:
@@ -65,6 +93,37 @@ class Project:
     created: bool = False  # this process created the file (see discard_created_if_empty)
     _refs: int = field(default=1, repr=False)
     _key: str = field(default="", repr=False)
+    url: str | None = field(default=None, repr=False)  # a server project's URL
+
+    @property
+    def is_server(self) -> bool:
+        return self.url is not None
+
+    @property
+    def label(self) -> str:
+        """How messages name the project (a server URL without its password)."""
+        return redact(self.url) if self.url else str(self.path)
+
+    def _server_error(self, exc: DBAPIError) -> WorkbenchError | None:
+        """A server's refusal, timeout or lost connection as one line (None: not ours)."""
+        from workbench.store import postgres_extras as pg
+
+        refused = pg.refusal_message(exc)
+        if refused:
+            return WorkbenchError(refused)
+        state = pg.sqlstate(exc) or ""
+        if state == "55P03":
+            return WorkbenchError(busy_message(Path(self.label)))
+        if (
+            exc.connection_invalidated
+            or state.startswith("08")
+            or (isinstance(exc, OperationalError) and not state)
+        ):
+            return WorkbenchError(
+                f"{self.label}: the connection to the server was lost; the action in flight "
+                f"was not saved ({pg.server_error_line(exc)})"
+            )
+        return None
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -84,8 +143,10 @@ class Project:
                 conn.execution_options(workbench_begin="IMMEDIATE")
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
-            if is_busy(exc):
+        except DBAPIError as exc:
+            if self.url is not None and (err := self._server_error(exc)) is not None:
+                raise err from exc
+            if isinstance(exc, OperationalError) and is_busy(exc):
                 raise WorkbenchError(busy_message(self.path)) from exc
             raise
         finally:
@@ -96,9 +157,13 @@ class Project:
         """A read transaction: one consistent snapshot of the project until the block ends."""
         try:
             with self.engine.connect() as conn:
+                if self.url is not None:  # REPEATABLE READ on a server (postgres_extras)
+                    conn.execution_options(workbench_begin="READ")
                 yield conn
-        except OperationalError as exc:
-            if is_busy(exc):
+        except DBAPIError as exc:
+            if self.url is not None and (err := self._server_error(exc)) is not None:
+                raise err from exc
+            if isinstance(exc, OperationalError) and is_busy(exc):
                 raise WorkbenchError(busy_message(self.path)) from exc
             raise
 
@@ -131,7 +196,7 @@ def _key(path: Path) -> str:
 def open_project_files() -> list[Path]:
     """The real paths of every project file this process has open."""
     with _REGISTRY_LOCK:
-        return [Path(k) for k in _REGISTRY]
+        return [Path(k) for k, p in _REGISTRY.items() if p.url is None]
 
 
 def is_open_project(path: str | os.PathLike[str]) -> bool:
@@ -207,7 +272,11 @@ def open_project(path: str | os.PathLike[str] | None, *, create: bool = False) -
     """Open (and migrate) a project. With create=False a missing file is an error.
 
     Returns this process's shared handle when the file is already open; call `close()` on
-    what you were given either way."""
+    what you were given either way. A PostgreSQL URL opens a server project (create=True
+    initialises an empty database, as `workbench server init` does)."""
+    url = server_url(path if path else os.environ.get("WORKBENCH_PROJECT"))
+    if url is not None:
+        return _open_server(url, create=create)
     p = resolve_project_path(path)
     with _REGISTRY_LOCK:
         key = _key(p)
@@ -243,6 +312,56 @@ def open_project(path: str | os.PathLike[str] | None, *, create: bool = False) -
         _REGISTRY[key] = project
         if not exists:
             _CREATED.append(Path(key))
+        return project
+
+
+def _open_server(url: str, *, create: bool) -> Project:
+    from workbench.store import postgres_extras as pg
+
+    key = f"server:{url}"
+    with _REGISTRY_LOCK:
+        shared = _REGISTRY.get(key)
+        if shared is not None:
+            shared._refs += 1
+            return shared
+        label = redact(url)
+        done: set[int] = set()
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10, "application_name": "workbench"},
+        )
+        pg.install(engine, lock_timeout_s=BUSY_TIMEOUT_S)
+        try:
+            with engine.connect() as conn:
+                done = pg.applied_versions(conn)
+            if done < migrations.all_versions():
+                if not done and not create:
+                    raise WorkbenchError(
+                        f"{label}: not a Workbench project yet (create it with "
+                        "`workbench server init URL` as the database's owner)"
+                    )
+                with engine.begin() as conn:
+                    pg.create_schema(conn)
+        except DBAPIError as exc:
+            engine.dispose()
+            if pg.sqlstate(exc) in ("42501", "42P01"):  # not the owner's rights
+                why = (
+                    "the project's schema is older than this Workbench"
+                    if done
+                    else ("this login cannot create a project here")
+                )
+                raise WorkbenchError(
+                    f"{label}: {why}; the database's owner runs `workbench server init URL`"
+                ) from exc
+            raise WorkbenchError(
+                f"{label}: cannot open the server project ({pg.server_error_line(exc)})"
+            ) from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        project = Project(path=Path(url), engine=engine, created=False, _key=key, url=url)
+        _REGISTRY[key] = project
         return project
 
 

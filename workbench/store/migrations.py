@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, inspect, select
 
-from workbench.store import migration_v1, migration_v3, schema
+from workbench.store import migration_v1, migration_v3, migration_v4, migration_v5, schema
 from workbench.timeutil import now_iso
 
 
@@ -23,6 +23,10 @@ class Migration:
     version: int
     name: str
     apply: Callable[[Connection], None]
+    # A server project (PostgreSQL) gets its tables from schema.py and needs no step; a
+    # migration that changes an existing table gives the PostgreSQL step here
+    # (postgres_extras.create_schema runs it before creating new tables).
+    postgres: Callable[[Connection], None] | None = None
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -39,6 +43,8 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "resolutions of coder disagreements", _v2_resolutions),
     Migration(3, "ids never reused, memo foreign keys, change counter, guards", migration_v3.apply),
+    Migration(4, "pseudonym proposals", migration_v4.apply),
+    Migration(5, "indexes for everyday queries, counts kept by triggers", migration_v5.apply),
 ]
 
 

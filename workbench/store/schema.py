@@ -82,6 +82,9 @@ document_attributes = Table(
     Column("value", Text, nullable=False),
 )
 
+Index("ix_document_attributes_kv", document_attributes.c.key, document_attributes.c.value)
+Index("ix_documents_kind", documents.c.kind)  # (v5)
+
 segment_attributes = Table(
     "segment_attributes",
     metadata,
@@ -126,7 +129,9 @@ codings = Table(
     sqlite_autoincrement=True,
 )
 Index("ix_codings_doc", codings.c.document_id, codings.c.start)
-Index("ix_codings_code", codings.c.code_id)
+# (v5) excerpts of a code (with descendants) and by coder; ix_codings_code is gone.
+Index("ix_codings_code_doc", codings.c.code_id, codings.c.document_id, codings.c.start)
+Index("ix_codings_coder", codings.c.coder, codings.c.code_id)
 
 memos = Table(
     "memos",
@@ -215,3 +220,61 @@ resolutions = Table(
     ),
     sqlite_autoincrement=True,
 )
+
+# (v4) Pseudonym proposals: identifiers found in documents and their stand-ins (CONTRACT §10).
+pseudonyms = Table(
+    "pseudonyms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("text", String(400), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("replacement", String(200), nullable=False),
+    Column("status", String(20), nullable=False, default="proposed"),  # proposed|accepted|rejected
+    Column("origin", String(20), nullable=False, default="detected"),  # detected | added
+    Column("created", String(40), nullable=False),
+    Column("updated", String(40), nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_pseudonyms_status", pseudonyms.c.status)
+
+pseudonym_hits = Table(
+    "pseudonym_hits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "pseudonym_id", Integer, ForeignKey("pseudonyms.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("field", String(20), nullable=False),  # text | speaker | name
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    UniqueConstraint("pseudonym_id", "document_id", "field", "start", name="uq_pseudonym_hit"),
+    sqlite_autoincrement=True,
+)
+Index("ix_pseudonym_hits_doc", pseudonym_hits.c.document_id)
+
+# (v5) Coding counts kept up to date by triggers on documents and codings (SQLite:
+# migration_v5.TRIGGERS); read by services/home_stats.py instead of counting every row.
+document_counts = Table(
+    "document_counts",
+    metadata,
+    Column(
+        "document_id",
+        Integer,
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("codings", Integer, nullable=False, default=0),
+)
+Index("ix_document_counts_codings", document_counts.c.codings)
+
+code_document_counts = Table(
+    "code_document_counts",
+    metadata,
+    Column("code_id", String(400), primary_key=True),
+    Column("document_id", Integer, primary_key=True, autoincrement=False),
+    Column("codings", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+Index("ix_code_document_counts_doc", code_document_counts.c.document_id)

@@ -1,7 +1,8 @@
 """SQLite-only SQL: pragmas, the FTS5 index over segment text, immutability triggers.
 
-Everything dialect-specific lives here so that a PostgreSQL backend only has to replace
-this module (tsvector search, plpgsql triggers).
+Everything dialect-specific lives here; the functions that services call (next_id,
+index_segments, search_segments) hand a server project's connection to postgres_extras.py,
+the PostgreSQL twin (sequences, tsvector search, PL/pgSQL triggers).
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ def install_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
 def next_id(conn: Connection, table: str) -> int:
     """The next id of an AUTOINCREMENT table that no row ever had: beyond both the largest
     id present and the largest ever handed out (sqlite_sequence). Call inside the write
-    transaction that inserts with it."""
+    transaction that inserts with it. On a server project: the table's sequence."""
+    if conn.dialect.name == "postgresql":
+        from workbench.store import postgres_extras
+
+        return postgres_extras.next_id(conn, table)
     return int(
         conn.execute(
             text(
@@ -79,6 +84,10 @@ def to_fts_query(query: str) -> str:
 
 def search_segments(conn: Connection, query: str, limit: int = 100) -> list[tuple[int, float]]:
     """Segment ids matching `query`, best (lowest bm25) first."""
+    if conn.dialect.name == "postgresql":
+        from workbench.store import postgres_extras
+
+        return postgres_extras.search_segments(conn, query, limit)
     fts = to_fts_query(query)
     if not fts:
         return []

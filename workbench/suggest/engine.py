@@ -20,7 +20,7 @@ import numpy as np
 from workbench.errors import WorkbenchError
 from workbench.services.codes import CodeTree
 from workbench.services.coding import CodingRow, add_coding
-from workbench.services.tui_support import record_feedback
+from workbench.services.suggestion_feedback import record_feedback
 from workbench.store.db import Project, open_project
 from workbench.suggest.cache import CachedEncoder, TextEncoder
 from workbench.suggest.corpus import Unit, decided, load_units, store_signature, training_data

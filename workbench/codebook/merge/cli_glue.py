@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+from workbench.codebook.merge.text import Embed
 from workbench.codebook.model import Codebook
 from workbench.codebook.yaml_io import CodebookInvalid, dump_codebook, load_codebook
 from workbench.errors import WorkbenchError
@@ -25,11 +27,9 @@ def book_labels(files: list[Path]) -> list[str]:
 
 def _load(path: Path, label: str) -> Codebook:
     if path.suffix.lower() == ".qdc":
-        try:
-            from workbench.exchange.refi.qdc import read_qdc  # type: ignore[import-not-found]
-        except ImportError as exc:
-            raise WorkbenchError(f"{path}: reading .qdc codebooks is not available") from exc
-        return read_qdc(path)  # type: ignore[no-any-return]
+        from workbench.codebook.refi.qdc import read_qdc
+
+        return read_qdc(path)
     if path.suffix.lower() not in (".yaml", ".yml"):
         raise WorkbenchError(f"{path}: unknown codebook format (use .yaml, .yml or .qdc)")
     return load_codebook(path, file=str(path))
@@ -94,6 +94,7 @@ def run_merge(
     plan: OutPath | None = None,
     apply: Path | None = None,
     use_meaning: bool = True,
+    load_embed: Callable[[], tuple[Embed | None, str]] | None = None,
 ) -> list[str]:
     """`-` as -o, --report or --plan writes that one to stdout (the caller then prints the
     returned lines to stderr)."""
@@ -115,9 +116,7 @@ def run_merge(
     else:
         embed, why = None, "--no-meaning given"
         if use_meaning:
-            from workbench.codebook.merge.embedder import default_embed
-
-            embed, why = default_embed()
+            embed, why = load_embed() if load_embed else (None, "no embedding model given")
             if embed is None:
                 lines.append(f"note: meaning matching skipped: {why}")
         result = merge_codebooks(books, embed=embed)

@@ -132,7 +132,7 @@ def meaning_note(embed: Embed | None, options: MergeOptions) -> str:
             "skipped: no embedding model (matching used ids, names, aliases and fuzzy "
             "names; same-name definitions compared by shared words)"
         )
-    return f"used (cosine >= {options.meaning_threshold:.2f})"
+    return f"used (meaning score >= {options.meaning_threshold:.2f})"
 
 
 def merge_codebooks(

@@ -7,8 +7,8 @@ definitions clearly differ are not merged: same-name ones become a flagged clash
 renamed), fuzzy ones stay separate. Definitions are compared without the words of each
 code's own name, so a shared name word is not taken for agreement. Fuzzy and meaning matches
 between opposite poles (`Barriers` / `Facilitators`) are not made. Splits (one code matching
-several) are handled in `workbench.codebook.merge.splits`; for them, meaning matches a little
-below the threshold are kept as `near` candidates that never merge on their own.
+several) are handled in `workbench.codebook.merge.splits`; for them, meaning matches below the
+merge threshold (down to `split_threshold`) are kept as `near` candidates that never merge.
 """
 
 from __future__ import annotations
@@ -118,19 +118,33 @@ class Round:
     # --- evidence ----------------------------------------------------------------------
 
     def _meaning_scores(self) -> np.ndarray | None:
-        """Cosines of the name + definition + examples of every (new code, merged code) pair;
-        embeds all texts in one batch (with the name-less definitions of the clash check)."""
+        """The meaning score of every (new code, merged code) pair: the mean of two model
+        cosines, of the whole texts (name + definition + examples) and of the definitions
+        without their own names' words (the whole text where nothing is left). Embeds all
+        texts in one batch (with the name-less definitions of the clash check)."""
         codes = [self.ix[k].code for k in self.bkeys] + [g.code for g in self.groups]
         definitions = [definition_without_name(c) for c in codes if c is not None]
         self.lexical.add(definitions)
-        if self.model is None:
+        if self.model is None or not self.bkeys or not self.groups:
             return None
-        b_texts = [meaning_text(self.ix[k].code) for k in self.bkeys]
-        g_texts = [meaning_text(g.code) for g in self.groups]  # type: ignore[arg-type]
-        self.model.add([*definitions, *b_texts, *g_texts])
-        bm = np.array([self.model.vectors[t] for t in b_texts])
-        gm = np.array([self.model.vectors[t] for t in g_texts])
-        return np.round(bm @ gm.T, 4)
+        b_codes = [self.ix[k].code for k in self.bkeys]
+        g_codes = [g.code for g in self.groups if g.code is not None]
+        assert len(g_codes) == len(self.groups)  # every merged code has its fields
+        whole = self._cosines(
+            [meaning_text(c) for c in b_codes], [meaning_text(c) for c in g_codes]
+        )
+        if is_lexical(self.model.embed):  # a shared-words stand-in: whole texts only
+            return np.round(whole, 4)
+        b_def = [definition_without_name(c) or meaning_text(c) for c in b_codes]
+        g_def = [definition_without_name(c) or meaning_text(c) for c in g_codes]
+        return np.round((whole + self._cosines(b_def, g_def)) / 2, 4)
+
+    def _cosines(self, rows: list[str], cols: list[str]) -> np.ndarray:
+        assert self.model is not None
+        self.model.add([*rows, *cols])
+        bm = np.array([self.model.vectors[t] for t in rows])
+        gm = np.array([self.model.vectors[t] for t in cols])
+        return bm @ gm.T
 
     def _parent_names(self, sc: SourceCode) -> set[str] | None:
         return None if sc.parent is None else {name_key(self.ix[sc.parent].code.name)}
@@ -153,7 +167,7 @@ class Round:
                 near = False
                 if found is None and cosine is not None and self._near(b_side, g_sides[j], cosine):
                     found, near = (
-                        ("meaning", float(cosine), "meaning cosine just below the threshold"),
+                        ("meaning", float(cosine), "meaning score below the merge threshold"),
                         True,
                     )
                 if found is None:
@@ -198,24 +212,34 @@ class Round:
                 "meaning",
                 float(cosine),
                 f"similar meaning of name, definition and examples "
-                f"(cosine {cosine:.2f} >= {self.opt.meaning_threshold:.2f})",
+                f"(score {cosine:.2f} >= {self.opt.meaning_threshold:.2f})",
             )
         return None
 
     def _near(self, b: _Side, g: _Side, cosine: float) -> bool:
-        low = self.opt.meaning_threshold - self.opt.split_margin
+        low = min(self.opt.split_threshold, self.opt.meaning_threshold - self.opt.split_margin)
         return low <= cosine < self.opt.meaning_threshold and not _opposite(b, g)
 
     def definition_similarity(self, bkey: SourceKey, g: Group) -> tuple[float, float] | None:
-        """(model cosine or -1 without a model, shared-words cosine) of the two definitions,
-        each without the words of its own code's name; None when either has nothing left."""
-        a = definition_without_name(self.ix[bkey].code)
-        b = definition_without_name(g.code)  # type: ignore[arg-type]
+        """(model score or -1 without a model, shared-words cosine) of two codes' meanings;
+        None when either definition has nothing left without its name's words.
+
+        The shared-words cosine compares the definitions, each without the words of its own
+        code's name. The model score is the mean of the model cosines of those definitions
+        and of the whole texts (name, definition and examples): measured on the labelled
+        pairs, the mean separates same-name pairs that agree from those that clash better
+        than either cosine alone (docs/merging.md)."""
+        code_a, code_b = self.ix[bkey].code, g.code
+        assert code_b is not None
+        a, b = definition_without_name(code_a), definition_without_name(code_b)
         if not a or not b:
             return None
         words = self.lexical.cosine(a, b) or 0.0
-        model = self.model.cosine(a, b) if self.model is not None else None
-        return (-1.0 if model is None else model or 0.0), words
+        if self.model is None:
+            return -1.0, words
+        defs = self.model.cosine(a, b) or 0.0
+        whole = self.model.cosine(meaning_text(code_a), meaning_text(code_b)) or 0.0
+        return round((defs + whole) / 2, 4), words
 
     # --- greedy assignment -------------------------------------------------------------
 

@@ -55,10 +55,11 @@ def _header(result: MergeResult) -> list[str]:
         f"- **Books:** {books}",
         f"- **Result:** {result.counts.get('merged', 0)} codes",
         f"- **Meaning matching:** {md_escape(result.meaning)}",
-        f"- **Thresholds:** fuzzy name ratio >= {opt.fuzzy_threshold:.0f}; meaning cosine >= "
+        f"- **Thresholds:** fuzzy name ratio >= {opt.fuzzy_threshold:.0f}; meaning score >= "
         f"{opt.meaning_threshold:.2f}; name clash when definitions' similarity < "
         f"{opt.clash_threshold:.2f} (model) or < {opt.lexical_clash_threshold:.2f} (shared "
-        f"words); split margin {opt.split_margin:.2f}",
+        f"words); split margin {opt.split_margin:.2f}, split evidence from a meaning score of "
+        f"{opt.split_threshold:.2f}",
     ]
     if result.plan_file:
         lines.append(f"- **Plan:** decisions applied from {md_escape(result.plan_file)}")

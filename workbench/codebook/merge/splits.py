@@ -5,9 +5,9 @@
   finer split of the earlier one. They are kept as sub-codes of it, and flagged.
 - Several earlier codes all match one later code best: the later code is not merged into any
   of them (that would fold a broad code into a narrow one); it is kept separate and flagged.
-Matches by id, name or alias are never treated as splits. A meaning match a little below the
-threshold (within `split_margin`: a `near` candidate) counts towards a split when another code
-matches for real, but never makes one on its own.
+Matches by id, name or alias are never treated as splits. A meaning match below the merge
+threshold (down to `split_threshold`: a `near` candidate) counts towards a split; a split made
+of such matches only is flagged but moves nothing (the later codes stay where they are).
 """
 
 from __future__ import annotations
@@ -43,16 +43,19 @@ def split_later(rnd: Round, plan: EntryBook) -> set[SourceKey]:
         members = _within_margin(rnd, members)
         partner = rnd.taken.get(id(g))
         bs = sorted((c.b for c in members), key=lambda k: rnd.ix[k].sort_key)
-        if len(members) < 2 or all(c.near for c in members):
+        if len(members) < 2:
             continue
         if partner is not None and partner.b not in bs:
             continue
+        weak = all(c.near for c in members)  # no score reaches the merge threshold
         for b in bs:
             rnd.unassign(b)
         names = ", ".join(f"'{rnd.ix[b].code.name}'" for b in bs)
+        how = f"{members[0].kind}, below the merge threshold" if weak else members[0].kind
+        what = "left where they are" if weak else "kept as its sub-codes"
         rule = (
             f"split: {names} in {rnd.label} all match '{g.name}' of "
-            f"{rnd.ix.label(g.rep)} ({members[0].kind}); kept as its sub-codes"
+            f"{rnd.ix.label(g.rep)} ({how}); {what}"
         )
         score = max(c.score for c in members)
         plan.entries.append(
@@ -60,7 +63,7 @@ def split_later(rnd: Round, plan: EntryBook) -> set[SourceKey]:
                 "keep-separate",
                 members[0].kind,
                 [PlanCode(b) for b in bs],
-                under=g.rep,
+                under=None if weak else g.rep,
                 score=score,
                 rule=rule,
             )
@@ -70,7 +73,10 @@ def split_later(rnd: Round, plan: EntryBook) -> set[SourceKey]:
         )
         rnd.conflicts.append(
             rnd.ix.conflict(
-                "split", f"{rule}. Check whether they should merge instead", [g.rep, *bs]
+                "split",
+                f"{rule}. Check whether they "
+                + ("belong under it" if weak else "should merge instead"),
+                [g.rep, *bs],
             )
         )
         done.update(bs)
@@ -90,7 +96,7 @@ def split_earlier(rnd: Round, plan: EntryBook, skip: set[SourceKey]) -> set[Sour
             continue
         cands = sorted(_within_margin(rnd, cands), key=lambda c: rnd.ix[c.g.rep].sort_key)
         partner = rnd.partner.get(b)
-        if len(cands) < 2 or all(c.near for c in cands):
+        if len(cands) < 2:
             continue
         if partner is not None and partner.g not in [c.g for c in cands]:
             continue

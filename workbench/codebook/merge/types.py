@@ -19,12 +19,16 @@ class MergeOptions:
     cross-validation on the labelled pairs of benchmarks/merge_pairs (merge_quality.py)."""
 
     fuzzy_threshold: float = 90.0  # rapidfuzz token-sort ratio of normalised names, 0-100
-    meaning_threshold: float = 0.80  # embedding cosine of name + definition + examples
+    # meaning score: mean of the model cosines of name + definition + examples and of the
+    # definitions without their names' words
+    meaning_threshold: float = 0.80
     # same (or nearly the same) name: the model's cosine of the two definitions, each without
     # its own name's words, below this -> different meanings (a clash)
-    clash_threshold: float = 0.45
+    clash_threshold: float = 0.52
     lexical_clash_threshold: float = 0.15  # the same without a model (shared-words cosine)
     split_margin: float = 0.10  # codes this close to the best match of one code: a split
+    # meaning scores from here up to the merge threshold are evidence of a split, never a merge
+    split_threshold: float = 0.50
 
 
 @dataclass(frozen=True, order=True)

@@ -29,14 +29,14 @@ from workbench.codebook.model import (
     depth_text,
     normalise_name,
 )
-from workbench.errors import WorkbenchError
-from workbench.exchange.refi.description import (
+from workbench.codebook.refi.description import (
     CodeFields,
     compose_description,
     parse_description,
 )
-from workbench.exchange.refi.guids import derived_guid, normalise_guid
-from workbench.exchange.refi.xmlio import Node, Writer, attr, kid, kid_text, kids, parse_xml
+from workbench.codebook.refi.guids import derived_guid, normalise_guid
+from workbench.codebook.refi.xmlio import Node, Writer, attr, kid, kid_text, kids, parse_xml
+from workbench.errors import WorkbenchError
 from workbench.inputcheck import require_regular_file
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

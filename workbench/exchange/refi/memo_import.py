@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, and_, insert, select
 
+from workbench.codebook.refi.guids import derived_guid
 from workbench.exchange.refi.dates import canonical_datetime
-from workbench.exchange.refi.guids import derived_guid
 from workbench.services.memo_targets import memo_target
 from workbench.store import schema as s
 from workbench.timeutil import now_iso

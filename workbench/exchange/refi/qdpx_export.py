@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workbench.codebook.model import Codebook
+from workbench.codebook.refi.guids import derived_guid, user_guid
+from workbench.codebook.refi.qdc import add_code_nodes, add_sets_node, origin_label
+from workbench.codebook.refi.xmlio import Node, Writer
 from workbench.exchange.refi.dates import canonical_datetime
 from workbench.exchange.refi.extras import MEMBER as EXTRAS_MEMBER
 from workbench.exchange.refi.extras import DocExtras, Extras, dump_extras, text_hash
-from workbench.exchange.refi.guids import derived_guid, user_guid
-from workbench.exchange.refi.qdc import add_code_nodes, add_sets_node, origin_label
-from workbench.exchange.refi.xmlio import Node, Writer
 from workbench.fsutil import atomic_write_bytes
 from workbench.ingest.model import ParsedSegment
 from workbench.services.cases import case_of, list_cases
@@ -380,10 +380,17 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     zf.writestr(info, data)
 
 
-def export_qdpx(project: Project, path: str | os.PathLike[str]) -> list[str]:
-    """Write the project as a .qdpx; returns a summary line and any warnings."""
+def export_qdpx(
+    project: Project, path: str | os.PathLike[str], *, pseudonymise: bool = False
+) -> list[str]:
+    """Write the project as a .qdpx; returns a summary line and any warnings. With
+    `pseudonymise`, accepted identifiers are replaced in sources, names and memos."""
     with project.read() as conn:
         collected = collect(conn)
+        if pseudonymise:
+            from workbench.pseudonyms import apply, require_replacer
+
+            collected = apply.collected(collected, require_replacer(conn))
     title = collected.meta["title"] or project.path.stem
     data, n = build_archive(collected, title)
     atomic_write_bytes(path, data, project=project.path, what="a .qdpx archive")

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from workbench.codebook.refi.guids import derived_guid
 from workbench.errors import WorkbenchError
 from workbench.exchange.refi.dates import canonical_datetime
 from workbench.exchange.refi.extras import segments_for, text_hash
-from workbench.exchange.refi.guids import derived_guid
 from workbench.exchange.refi.memo_import import MemoPlan, plan_memos, write_memos
 from workbench.exchange.refi.place_codes import place_codes
 from workbench.exchange.refi.qdpx_export import META_SETS, META_USERS

@@ -15,13 +15,13 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from workbench.codebook.model import Codebook
+from workbench.codebook.refi.guids import normalise_guid
+from workbench.codebook.refi.qdc import SetInfo, codebook_from_codes_el, read_sets
+from workbench.codebook.refi.xmlio import attr, kid, kid_text, kids, local, parse_xml
 from workbench.errors import WorkbenchError
 from workbench.exchange.refi.extras import MEMBER as EXTRAS_MEMBER
 from workbench.exchange.refi.extras import Extras, parse_extras
-from workbench.exchange.refi.guids import normalise_guid
-from workbench.exchange.refi.qdc import SetInfo, codebook_from_codes_el, read_sets
 from workbench.exchange.refi.safezip import SafeZip, open_archive
-from workbench.exchange.refi.xmlio import attr, kid, kid_text, kids, local, parse_xml
 
 MAX_QDE_BYTES = (
     64 * 1024 * 1024
