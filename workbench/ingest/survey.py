@@ -39,9 +39,8 @@ def is_codings_csv(path: Path) -> bool:
     return CODINGS_COLUMNS <= header
 
 
-def parse_survey(path: Path, text: str, options: ImportOptions) -> Body:
-    """Responses from decoded CSV text (line ends as in the file)."""
-    header, rows = _read_rows(path, text)
+def survey_columns(path: Path, header: list[str], options: ImportOptions) -> tuple[int, int]:
+    """The positions of the answer and respondent-id columns named by the options."""
     if not options.text_column or not options.id_column:
         raise WorkbenchError(
             f"{path}: a survey CSV needs --text-column and --id-column "
@@ -51,6 +50,13 @@ def parse_survey(path: Path, text: str, options: ImportOptions) -> Body:
     id_i = _column(path, header, options.id_column, "--id-column")
     if text_i == id_i:
         raise WorkbenchError(f"{path}: --text-column and --id-column name the same column")
+    return text_i, id_i
+
+
+def parse_survey(path: Path, text: str, options: ImportOptions) -> Body:
+    """Responses from decoded CSV text (line ends as in the file)."""
+    header, rows = _read_rows(path, text)
+    text_i, id_i = survey_columns(path, header, options)
     chunks: list[str] = []
     blocks: list[ParsedSegment] = []
     warnings: list[str] = []

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workbench.errors import WorkbenchError
 from workbench.ingest.model import ImportOptions
-from workbench.ingest.survey import _column
+from workbench.ingest.survey import survey_columns
 from workbench.ingest.textio import _is_binaryish, normalise_newlines
 
 STREAM_BYTES = 4 * 1024 * 1024  # survey CSVs from this size up are streamed
@@ -101,15 +101,7 @@ def scan_survey(path: Path, options: ImportOptions, max_segments: int) -> Survey
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise WorkbenchError(f"{path}: duplicate column names in the header: {', '.join(dupes)}")
-    if not options.text_column or not options.id_column:
-        raise WorkbenchError(
-            f"{path}: a survey CSV needs --text-column and --id-column "
-            f"(columns: {', '.join(header)})"
-        )
-    text_i = _column(path, header, options.text_column, "--text-column")
-    id_i = _column(path, header, options.id_column, "--id-column")
-    if text_i == id_i:
-        raise WorkbenchError(f"{path}: --text-column and --id-column name the same column")
+    text_i, id_i = survey_columns(path, header, options)
     answers: list[str] = []
     warnings: list[str] = []
     seen: dict[str, int] = {}
