@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pgcluster import shared_cluster
+from pgcluster import SUPERPASS, shared_cluster
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
@@ -281,3 +281,13 @@ async def test_the_tui_opens_a_server_project(study: str) -> None:
         await pilot.pause(0.5)
         assert type(app.screen).__name__ == "CodingScreen"
         assert app.errors == []
+
+
+def test_init_on_a_server_url_never_prints_the_password(cli) -> None:  # type: ignore[no-untyped-def]
+    cluster = shared_cluster()
+    url = cluster.url(db=cluster.new_database())
+    for _ in range(2):  # twice: the second finds the schema there and changes nothing
+        r = cli("init", "--project", url)
+        assert r.code == 0, r.err
+        assert "is ready" in r.out and "***" in r.out
+        assert SUPERPASS not in r.out + r.err

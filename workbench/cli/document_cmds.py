@@ -30,9 +30,14 @@ if TYPE_CHECKING:
 @app.command()
 def init(ctx: typer.Context, project: ProjectOpt = None) -> None:
     """Create an empty project."""
-    from workbench.store.db import resolve_project_path
+    from workbench.store.db import resolve_project_path, server_url
 
-    path = resolve_project_path(project_path(ctx, project))
+    raw = project_path(ctx, project)
+    if server_url(raw) is not None:  # a server database: set up if empty, never overwritten
+        with project_session(ctx, project, create=True) as proj:
+            typer.echo(f"server project {proj.label} is ready")
+        return
+    path = resolve_project_path(raw)
     if path.exists():
         raise WorkbenchError(f"{path}: already exists (a project is never overwritten)")
     get_project(ctx, project, create=True).close()
