@@ -71,3 +71,35 @@ async def test_two_coders_on_the_server_see_each_other(
         assert took < 2.0
         assert coded_cell(app, DOC) != before  # the home screen refreshed
     assert app.errors == []
+
+
+async def test_a_coding_reloads_the_screen_in_view_and_the_rest_on_return(tmp_path: Path) -> None:
+    """On a big project the home screen's reload takes seconds: a coding reloads only the
+    coding screen; home reloads (once) when it comes back into view, with the new counts."""
+    from tui_project import build_project
+
+    project = build_project(tmp_path / "study.sqlite")
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        calls = []
+        original = home.reload
+
+        def counted() -> None:
+            calls.append(1)
+            original()
+
+        home.reload = counted  # type: ignore[method-assign]
+        before = coded_cell(app, "staff_s1")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press("j", "j", "v", "c", "p", "a", "enter")  # code a sentence
+        await pilot.pause()
+        assert calls == [] and home.stale
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is home and calls == [1] and not home.stale
+        assert coded_cell(app, "staff_s1") != before
+    assert app.errors == []

@@ -239,11 +239,21 @@ class WorkbenchApp(App[None]):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        """Tell every screen on the stack that the store changed."""
-        for screen in self.screen_stack:
+        """The store changed: the screen in view reloads now (under a dialog: the screen
+        beneath it), the others when they come back into view (`UsesWorkbench.stale`), so a
+        coding costs one screen's reload, not the whole stack's."""
+        from textual.screen import ModalScreen
+
+        stack = list(self.screen_stack)
+        shown = next((sc for sc in reversed(stack) if not isinstance(sc, ModalScreen)), None)
+        for screen in stack:
             reload = getattr(screen, "reload", None)
-            if callable(reload):
+            if not callable(reload):
+                continue
+            if screen is shown or isinstance(screen, ModalScreen):
                 reload()
+            else:
+                screen.stale = True  # type: ignore[attr-defined]
 
     # Command palette: the bindings of the current screen, its own panels and the app ------
 

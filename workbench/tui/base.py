@@ -30,3 +30,15 @@ class UsesWorkbench:
     @property
     def wb(self) -> WorkbenchApp:
         return workbench_app(cast(DOMNode, self))
+
+    # A screen under the one in view is not reloaded at every change of the store (on a big
+    # project the home screen's reload alone takes seconds); it is marked stale and reloads
+    # when it comes back into view. See WorkbenchApp.refresh_data.
+    stale: bool = False
+
+    def on_screen_resume(self) -> None:
+        if self.stale:
+            self.stale = False
+            reload = getattr(self, "reload", None)
+            if callable(reload):
+                reload()
