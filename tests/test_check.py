@@ -79,7 +79,12 @@ def _orphan_memo(con: sqlite3.Connection) -> None:
     )
 
 
+def _wrong_count(con: sqlite3.Connection) -> None:
+    con.execute("UPDATE document_counts SET codings = codings + 7")
+
+
 TAMPERING: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
+    "a kept count gone wrong": (_wrong_count, "kept coding count"),
     "dropped trigger": (_drop_trigger, "trigger missing: documents_text_immutable"),
     "edited text": (_edit_text, "interview_a: the text differs"),
     "edited search index": (_edit_index, "the search index holds other text"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from workbench.store import migration_v3, migrations
 from workbench.store.migration_v3 import text_sha256
@@ -112,6 +112,14 @@ def _capped(label: str, problems: Iterator[str]) -> Iterator[str]:
         yield f"{label}: ... and {n - MAX_PER_CHECK} more"
 
 
+def _kept_counts(conn: Connection) -> Iterator[str]:
+    """The counts triggers keep for the screens (migration 5) agree with the rows."""
+    from workbench.services.home_stats import verify_counts
+
+    if inspect(conn).has_table("document_counts"):
+        yield from verify_counts(conn)
+
+
 def check_project(conn: Connection, *, quick: bool = False) -> CheckReport:
     if conn.dialect.name == "postgresql":  # a server project: see check_server.py
         from workbench.services.check_server import check_server_project
@@ -129,6 +137,7 @@ def check_project(conn: Connection, *, quick: bool = False) -> CheckReport:
     if not any(p.startswith(("schema: ", "search index missing")) for p in problems):
         problems.extend(_capped("documents", _documents(conn, counts)))
         problems.extend(_capped("search index", _stray_index_rows(conn)))
+        problems.extend(_capped("kept counts", _kept_counts(conn)))
     for table in ("segments", "codings", "memos"):
         counts[table] = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
     return CheckReport(problems, counts)
