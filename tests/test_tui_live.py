@@ -103,3 +103,29 @@ async def test_a_coding_reloads_the_screen_in_view_and_the_rest_on_return(tmp_pa
         assert app.screen is home and calls == [1] and not home.stale
         assert coded_cell(app, "staff_s1") != before
     assert app.errors == []
+
+
+def test_the_file_feed_reports_other_processes_not_this_one(tmp_path: Path) -> None:
+    """A settled disagreement writes codings as `consensus` from this very process: not a
+    colleague. A CLI command in another process is."""
+    from tui_project import build_project
+
+    from workbench.services.coding import add_coding
+    from workbench.services.live import FileFeed
+    from workbench.store.db import open_project
+
+    path = build_project(tmp_path / "study.sqlite")
+    proj = open_project(path)
+    try:
+        feed = FileFeed(proj, lambda c: None, me="tester")  # polled by hand, not started
+        with proj.begin() as conn:
+            add_coding(conn, "staff_s1", 0, 10, "Hidden work", "consensus")
+        assert feed.poll() == []
+        assert feed.poll() == []
+        r = wb(tmp_path, "code", "staff_s1", "--start", 20, "--end", 30, "--code", "Hidden work",
+               "--coder", "bob", "--project", path)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        heard = feed.poll()
+        assert [(c.kind, c.by, c.mine) for c in heard] == [("coded", "bob", False)]
+    finally:
+        proj.close()

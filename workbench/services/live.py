@@ -179,8 +179,10 @@ class FileFeed:
     """The same kind of feed for a project file, by polling once a second: codings added by
     other coders (another terminal's `workbench import codings.csv`, a colleague's TUI on a
     shared drive), and changes to the codebook or the documents. Each poll is one short read
-    (WAL: it never blocks a writer). Removals by others are not reported (a file keeps no
-    record of who removed what); the screen catches up on its next own refresh."""
+    (WAL: it never blocks a writer). What this process wrote itself (its write transactions
+    are counted in `Project.own_writes`) is never reported, whatever the coder name (a
+    settled disagreement writes codings as `consensus`). Removals by others are not reported
+    (a file keeps no record of who removed what); the screen catches up on its next refresh."""
 
     INTERVAL = 1.0
 
@@ -192,6 +194,7 @@ class FileFeed:
         self.me = me
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._epoch = project.own_writes
         self._last_id, self._shape = self._read_state()
 
     def _read_state(self) -> tuple[int, tuple[int, int, int]]:
@@ -226,6 +229,10 @@ class FileFeed:
         """One look at the file: the changes since the last one (also handed to the callback)."""
         c, k, d = s.codings, s.codes, s.documents
         last_id, shape = self._read_state()
+        epoch = self.project.own_writes
+        if epoch != self._epoch:  # this process wrote meanwhile: what changed is (also) ours
+            self._epoch, self._last_id, self._shape = epoch, last_id, shape
+            return []
         out: list[Change] = []
         if last_id > self._last_id:
             with self.project.read() as conn:

@@ -94,6 +94,9 @@ class Project:
     _refs: int = field(default=1, repr=False)
     _key: str = field(default="", repr=False)
     url: str | None = field(default=None, repr=False)  # a server project's URL
+    # Bumped when a write transaction of this process begins and again when it ends, so a
+    # watcher of the file (services.live.FileFeed) can tell our own changes from others'.
+    own_writes: int = field(default=0, repr=False)
 
     @property
     def is_server(self) -> bool:
@@ -138,6 +141,7 @@ class Project:
                 "use its connection (or conn.begin_nested())"
             )
         _WRITING.project = self
+        self.own_writes += 1
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(workbench_begin="IMMEDIATE")
@@ -151,6 +155,7 @@ class Project:
             raise
         finally:
             _WRITING.project = None
+            self.own_writes += 1
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
