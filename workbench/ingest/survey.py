@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
@@ -53,25 +54,59 @@ def survey_columns(path: Path, header: list[str], options: ImportOptions) -> tup
     return text_i, id_i
 
 
+@dataclass
+class Answers:
+    """The rows' answers as both survey readers take them: stripped, CRLF normalised, empty
+    ones counted and skipped, a repeated respondent id warned about (the first use kept)."""
+
+    path: Path
+    header: list[str]
+    text_i: int
+    id_i: int
+    warnings: list[str] = field(default_factory=list)
+    empty: int = 0
+    _seen: dict[str, int] = field(default_factory=dict)
+
+    def take(self, lineno: int, row: list[str]) -> tuple[str, str] | None:
+        """(answer, respondent id) of a row, or None for an empty answer."""
+        answer = normalise_newlines(row[self.text_i]).strip()
+        if not answer:
+            self.empty += 1
+            return None
+        rid = row[self.id_i].strip() or f"line {lineno}"
+        if rid in self._seen:
+            self.warnings.append(
+                f"{self.path.name}:{lineno}: respondent id {rid} repeats line {self._seen[rid]}"
+            )
+        self._seen.setdefault(rid, lineno)
+        return answer, rid
+
+    def finish(self, found: int) -> list[str]:
+        """Refuse a file with no answers; the warnings, the skipped empty rows last."""
+        column = self.header[self.text_i]
+        if not found:
+            raise WorkbenchError(f"{self.path}: column '{column}' has no answers")
+        if self.empty:
+            rows_word = "row" if self.empty == 1 else "rows"
+            self.warnings.append(
+                f"{self.path.name}: {self.empty} {rows_word} with an empty '{column}' skipped"
+            )
+        return self.warnings
+
+
 def parse_survey(path: Path, text: str, options: ImportOptions) -> Body:
     """Responses from decoded CSV text (line ends as in the file)."""
     header, rows = _read_rows(path, text)
     text_i, id_i = survey_columns(path, header, options)
     chunks: list[str] = []
     blocks: list[ParsedSegment] = []
-    warnings: list[str] = []
-    seen: dict[str, int] = {}
-    empty = 0
+    answers = Answers(path, header, text_i, id_i)
     pos = 0
     for lineno, row in rows:
-        answer = normalise_newlines(row[text_i]).strip()
-        if not answer:
-            empty += 1
+        taken = answers.take(lineno, row)
+        if taken is None:
             continue
-        rid = row[id_i].strip() or f"line {lineno}"
-        if rid in seen:
-            warnings.append(f"{path.name}:{lineno}: respondent id {rid} repeats line {seen[rid]}")
-        seen.setdefault(rid, lineno)
+        answer, rid = taken
         attrs = {
             header[i]: value.strip()
             for i, value in enumerate(row)
@@ -82,13 +117,7 @@ def parse_survey(path: Path, text: str, options: ImportOptions) -> Body:
         )
         chunks.append(answer)
         pos += len(answer) + 2
-    if not blocks:
-        raise WorkbenchError(f"{path}: column '{header[text_i]}' has no answers")
-    if empty:
-        rows_word = "row" if empty == 1 else "rows"
-        warnings.append(
-            f"{path.name}: {empty} {rows_word} with an empty '{header[text_i]}' skipped"
-        )
+    warnings = answers.finish(len(blocks))
     return Body("survey", "\n\n".join(chunks), blocks, warnings)
 
 

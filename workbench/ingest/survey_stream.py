@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workbench.errors import WorkbenchError
 from workbench.ingest.model import ImportOptions
-from workbench.ingest.survey import survey_columns
+from workbench.ingest.survey import Answers, survey_columns
 from workbench.ingest.textio import _is_binaryish, normalise_newlines
 
 STREAM_BYTES = 4 * 1024 * 1024  # survey CSVs from this size up are streamed
@@ -103,33 +103,20 @@ def scan_survey(path: Path, options: ImportOptions, max_segments: int) -> Survey
         raise WorkbenchError(f"{path}: duplicate column names in the header: {', '.join(dupes)}")
     text_i, id_i = survey_columns(path, header, options)
     answers: list[str] = []
-    warnings: list[str] = []
-    seen: dict[str, int] = {}
-    empty = 0
+    taker = Answers(path, header, text_i, id_i)
     for lineno, row in rows:
         if len(answers) < 20 and _is_binaryish(row[text_i]):
             raise NotStreamable
-        answer = normalise_newlines(row[text_i]).strip()
-        if not answer:
-            empty += 1
+        taken = taker.take(lineno, row)
+        if taken is None:
             continue
-        rid = row[id_i].strip() or f"line {lineno}"
-        if rid in seen:
-            warnings.append(f"{path.name}:{lineno}: respondent id {rid} repeats line {seen[rid]}")
-        seen.setdefault(rid, lineno)
-        answers.append(answer)
+        answers.append(taken[0])
         if len(answers) > max_segments:
             raise WorkbenchError(
                 f"{path}: more than {max_segments:,} segments (turns and sentences), the most "
                 "one document may have under the import size limit; split the file"
             )
-    if not answers:
-        raise WorkbenchError(f"{path}: column '{header[text_i]}' has no answers")
-    if empty:
-        rows_word = "row" if empty == 1 else "rows"
-        warnings.append(
-            f"{path.name}: {empty} {rows_word} with an empty '{header[text_i]}' skipped"
-        )
+    warnings = taker.finish(len(answers))
     name = path.stem if options.name is None else options.name.strip()
     if not name:
         raise WorkbenchError(f"{path}: the document name is empty")
