@@ -43,6 +43,15 @@ class Proposal:
 Hit = tuple[int, str, int, int]  # document id, field, start, end
 
 
+def _insert(
+    conn: Connection, text: str, kind: str, rep: str, status: str, origin: str, now: str
+) -> int:
+    """One new identifier; returns its id."""
+    row = dict(text=text, kind=kind, replacement=rep, status=status, origin=origin)
+    pk = conn.execute(insert(P).values(**row, created=now, updated=now)).inserted_primary_key
+    return int(pk[0])
+
+
 def _resolve_docs(conn: Connection, names: list[str] | None) -> list[tuple[int, str, str]]:
     rows = [
         tuple(r)
@@ -156,17 +165,7 @@ def detect(conn: Connection, doc_names: list[str] | None = None) -> Counter[str]
         counts[kind] += 1
         if text not in ids:
             rep = stand.assign(text, kind, label)
-            ids[text] = conn.execute(
-                insert(P).values(
-                    text=text,
-                    kind=kind,
-                    replacement=rep,
-                    status="proposed",
-                    origin="detected",
-                    created=now,
-                    updated=now,
-                )
-            ).inserted_primary_key[0]
+            ids[text] = _insert(conn, text, kind, rep, "proposed", "detected", now)
         _insert_hits(conn, ids[text], merged[(text, kind, label)])
     return counts
 
@@ -275,17 +274,7 @@ def add(conn: Connection, text: str, replacement: str, kind: str = "person") -> 
     now = now_iso()
     row = conn.execute(select(P.c.id).where(P.c.text == text)).first()
     if row is None:
-        pid = conn.execute(
-            insert(P).values(
-                text=text,
-                kind=kind,
-                replacement=rep,
-                status="accepted",
-                origin="added",
-                created=now,
-                updated=now,
-            )
-        ).inserted_primary_key[0]
+        pid = _insert(conn, text, kind, rep, "accepted", "added", now)
     else:
         pid = row.id
         conn.execute(
