@@ -16,26 +16,43 @@ def _pct(x: float) -> str:
 
 
 def _print_report(result: dict[str, Any]) -> None:
+    capped = "at most" if result.get("cap_positives") else "up to"
     mode = {
         "zero-shot": "zero-shot (codebook only)",
-        "per-code": f"up to {result['train_per_code']} training rows per code "
+        "per-code": f"{capped} {result['train_per_code']} "
+        f"{'positives' if result.get('cap_positives') else 'training rows'} per code "
         f"(seed {result['seed']})",
         "all-train": "all training rows",
     }[result["mode"]]
-    summary = [
+    pos = result["train_positives"]
+    uniq = result["unique"]
+    info_rows = [
         ("learner", mode),
         ("training rows used", result["n_train_used"]),
-        ("test rows", result["n_test"]),
+        (
+            "positives per code (min / median / max)",
+            f"{pos['min']} / {pos['median']:g} / {pos['max']}",
+        ),
+        ("test rows (all / unique)", f"{result['n_test']} / {uniq['n_test']}"),
         ("codes", result["n_codes"]),
-        ("micro F1", _pct(result["micro_f1"])),
-        ("macro F1", _pct(result["macro_f1"])),
-        ("precision (micro)", _pct(result["micro_precision"])),
-        ("recall (micro)", _pct(result["micro_recall"])),
-        ("recall@1", _pct(result["recall_at_1"])),
-        ("recall@3", _pct(result["recall_at_3"])),
-        ("seconds", f"{result['seconds']:.1f}"),
     ]
-    print_table(["measure", "value"], summary, title="Suggestion quality")
+    measures = [
+        ("micro F1", "micro_f1"),
+        ("macro F1 (codes in the test rows)", "macro_f1"),
+        ("macro F1 (all codes)", "macro_f1_all"),
+        ("precision (micro)", "micro_precision"),
+        ("recall (micro)", "micro_recall"),
+        ("recall@1", "recall_at_1"),
+        ("recall@3", "recall_at_3"),
+    ]
+    summary = [(label, value, "") for label, value in info_rows]
+    summary += [(label, _pct(result[key]), _pct(uniq[key])) for label, key in measures]
+    summary.append(("seconds", f"{result['seconds']:.1f}", ""))
+    print_table(
+        ["measure", "all test rows", "unique rows"],
+        summary,
+        title="Suggestion quality (unique: test text not also a training row or codebook example)",
+    )
     per_code = sorted(result["per_code"], key=lambda r: (-r["support"], r["code"]))
     print_table(
         ["code", "support", "pred.", "prec.", "recall", "F1", "thresh.", "train"],
@@ -73,6 +90,14 @@ def eval_(
             "Default: every training row.",
         ),
     ] = None,
+    cap_positives: Annotated[
+        bool,
+        typer.Option(
+            "--cap-positives",
+            help="With --train-per-code K: at most K positives per code (skip sampled rows "
+            "that would push one of their codes over K).",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed for choosing training rows.")] = 0,
     format: Annotated[
         TableJsonFormat, typer.Option("--format", help="table or json")
@@ -81,7 +106,9 @@ def eval_(
     """Measure suggestion quality: train on the gold file's train rows, score its test rows."""
     from workbench.suggest.evaluate import evaluate, prepare
 
-    inputs = prepare(codebook, gold, train_per_code=train_per_code, seed=seed)
+    inputs = prepare(
+        codebook, gold, train_per_code=train_per_code, seed=seed, cap_positives=cap_positives
+    )
     if not inputs.has_split and train_per_code:
         info("no split column: every row is a test row, --train-per-code is ignored (zero-shot)")
     with progress_bar("Embedding") as update:

@@ -125,20 +125,59 @@ def resolve_gold(
 
 
 def choose_training(
-    gold: list[set[str]], candidates: list[int], codes: list[str], per_code: int | None, seed: int
+    gold: list[set[str]],
+    candidates: list[int],
+    codes: list[str],
+    per_code: int | None,
+    seed: int,
+    *,
+    cap: bool = False,
 ) -> list[int]:
-    """All candidate rows with codes, or up to `per_code` of them per code (random, seeded)."""
+    """All candidate rows with codes, or up to `per_code` of them per code (random, seeded).
+
+    Without `cap` a sampled row brings all its codes, so a code can end up with more than
+    `per_code` positives. With `cap` no code gets more than `per_code`: codes are filled
+    rarest first, and a sampled row that would push any of its codes over the cap is skipped.
+    """
     coded = [i for i in candidates if gold[i]]
     if per_code is None:
         return coded
     rng = np.random.default_rng(seed)
     chosen: set[int] = set()
-    for code in codes:
-        having = [i for i in coded if code in gold[i]]
-        if having and per_code > 0:
-            pick = rng.choice(len(having), size=min(per_code, len(having)), replace=False)
-            chosen.update(having[k] for k in pick)
+    having = {code: [i for i in coded if code in gold[i]] for code in codes}
+    if not cap:
+        for code in codes:
+            rows = having[code]
+            if rows and per_code > 0:
+                pick = rng.choice(len(rows), size=min(per_code, len(rows)), replace=False)
+                chosen.update(rows[k] for k in pick)
+        return sorted(chosen)
+    count = dict.fromkeys(codes, 0)
+    for code in sorted(codes, key=lambda c: (len(having[c]), codes.index(c))):
+        for k in rng.permutation(len(having[code])):
+            if count[code] >= per_code:
+                break
+            i = having[code][k]
+            if i in chosen or any(count[c] >= per_code for c in gold[i]):
+                continue
+            chosen.add(i)
+            for c in gold[i]:
+                count[c] += 1
     return sorted(chosen)
+
+
+def fold(text: str) -> str:
+    """Text compared case- and whitespace-insensitively (for "unique" test rows)."""
+    return " ".join(text.split()).casefold()
+
+
+def unique_rows(inputs: EvalInputs) -> list[int]:
+    """Test rows whose text (folded) is neither a training-split row nor a codebook example."""
+    seen = {fold(r.text) for r in inputs.rows if r.split == "train"}
+    seen.update(
+        fold(t) for p in inputs.profiles for kind, t in p.positive_texts() if kind == "example"
+    )
+    return [r for r, i in enumerate(inputs.test) if fold(inputs.rows[i].text) not in seen]
 
 
 def metrics(
@@ -161,6 +200,8 @@ def metrics(
         "macro_f1": float(np.mean([f1[j] for j in range(len(names)) if support[j]]))
         if support.any()
         else 0.0,
+        # every code in the codebook; one with no test support scores 0
+        "macro_f1_all": float(np.mean(f1)) if names else 0.0,
         "micro_precision": ratio(tp.sum(), tp.sum() + fp.sum()),
         "micro_recall": ratio(tp.sum(), tp.sum() + fn.sum()),
     }
@@ -185,10 +226,28 @@ def metrics(
     return out
 
 
+def positives_spread(n_pos: np.ndarray) -> dict[str, float]:
+    """Min, median and max training positives per code (all codes; zeros if none)."""
+    if not len(n_pos):
+        return {"min": 0, "median": 0.0, "max": 0}
+    return {"min": int(n_pos.min()), "median": float(np.median(n_pos)), "max": int(n_pos.max())}
+
+
 def default_embed(texts: list[str], progress: Progress | None) -> np.ndarray:
     from workbench.suggest.embedder import get_embedder
 
     return get_embedder().encode(texts, progress=progress)
+
+
+def folder_embed(folder: Path) -> EmbedFn:
+    """Embed with the model in `folder` (a fine-tuned copy, say) instead of the bundled one."""
+
+    def embed(texts: list[str], progress: Progress | None) -> np.ndarray:
+        from workbench.suggest.embedder import get_embedder
+
+        return get_embedder(folder).encode(texts, progress=progress)
+
+    return embed
 
 
 @dataclass(frozen=True)
@@ -204,10 +263,16 @@ class EvalInputs:
     train_per_code: int | None
     seed: int
     started: float  # perf_counter() when reading began (for `seconds`)
+    cap_positives: bool = False
 
 
 def prepare(
-    codebook: Path, gold_path: Path, *, train_per_code: int | None = None, seed: int = 0
+    codebook: Path,
+    gold_path: Path,
+    *,
+    train_per_code: int | None = None,
+    seed: int = 0,
+    cap_positives: bool = False,
 ) -> EvalInputs:
     """Read and check both files (WorkbenchError with one line if anything is wrong)."""
     from workbench.codebook.yaml_io import load_codebook
@@ -216,6 +281,8 @@ def prepare(
     started = time.perf_counter()
     if train_per_code is not None and train_per_code < 0:
         raise WorkbenchError("--train-per-code must be 0 or more")
+    if cap_positives and train_per_code is None:
+        raise WorkbenchError("--cap-positives needs --train-per-code K")
     profiles = profiles_from_codebook(load_codebook(Path(codebook)))
     rows, has_split = read_gold(Path(gold_path))
     gold = resolve_gold(rows, profiles, str(gold_path))
@@ -223,12 +290,14 @@ def prepare(
     if has_split:
         test = [i for i, r in enumerate(rows) if r.split == "test"]
         train_rows = [i for i, r in enumerate(rows) if r.split == "train"]
-        train = choose_training(gold, train_rows, codes, train_per_code, seed)
+        train = choose_training(gold, train_rows, codes, train_per_code, seed, cap=cap_positives)
     else:
         test, train = list(range(len(rows))), []
     if not test:
         raise WorkbenchError(f"{gold_path}: no test rows (split = test)")
-    return EvalInputs(profiles, rows, gold, train, test, has_split, train_per_code, seed, started)
+    return EvalInputs(
+        profiles, rows, gold, train, test, has_split, train_per_code, seed, started, cap_positives
+    )
 
 
 def run_eval(
@@ -237,11 +306,14 @@ def run_eval(
     *,
     train_per_code: int | None = None,
     seed: int = 0,
+    cap_positives: bool = False,
     embed: EmbedFn | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Fit on the training rows, score the test rows, return the figures (CONTRACT §6)."""
-    inputs = prepare(codebook, gold_path, train_per_code=train_per_code, seed=seed)
+    inputs = prepare(
+        codebook, gold_path, train_per_code=train_per_code, seed=seed, cap_positives=cap_positives
+    )
     return evaluate(inputs, embed=embed, progress=progress)
 
 
@@ -286,7 +358,12 @@ def evaluate(
     truth = np.zeros((len(test), len(codes)), dtype=bool)
     for r, i in enumerate(test):
         truth[r, [col[c] for c in gold[i]]] = True
-    result = metrics(scores, predicted, truth, [p.name for p in profiles])
+    names = [p.name for p in profiles]
+    result = metrics(scores, predicted, truth, names)
+    keep = unique_rows(inputs)
+    unique = metrics(scores[keep], predicted[keep], truth[keep], names)
+    del unique["per_code"]
+    unique["n_test"] = len(keep)
     n_pos = np.zeros(len(codes), dtype=int)
     for i in train:
         for c in gold[i]:
@@ -307,6 +384,9 @@ def evaluate(
             "seconds": round(time.perf_counter() - inputs.started, 2),
             "mode": mode,
             "train_per_code": inputs.train_per_code if inputs.has_split else None,
+            "cap_positives": inputs.cap_positives and bool(train),
+            "train_positives": positives_spread(n_pos),
+            "unique": unique,
             "seed": inputs.seed,
             "embed_seconds": round(embed_seconds, 2),
             "fit_seconds": round(fit_seconds, 2),
