@@ -26,9 +26,7 @@ def _condition(scope: Scope, dim: Dimension, label: Label, column: str) -> str:
 _COLUMNS = {"document": "cod.document_id", "coder": "cod.coder"}
 
 
-def cell_coding_ids(
-    conn: Connection, m: Matrix, row: int, col: int | None = None
-) -> list[int]:
+def cell_coding_ids(conn: Connection, m: Matrix, row: int, col: int | None = None) -> list[int]:
     """Ids of the codings counted in cell (`row`, `col`) of `m` (`col=None`: the row total;
     `row=-1`: the column total). In coding order."""
     scope = Scope.build(conn, m.filters)
@@ -49,13 +47,13 @@ def cell_coding_ids(
         # a code dimension only counts the codes it shows (e.g. --depth leaves some out)
         shown = [sc.code.id for sc in scope.shown_codes()]
         conds.append(
-            "cod.code_id IN (SELECT code_id FROM closure WHERE anc IN "
-            f"{scope.param_list(shown)})"
+            f"cod.code_id IN (SELECT code_id FROM closure WHERE anc IN {scope.param_list(shown)})"
         )
     ctes = [scope.closure_cte(), scope.codings_cte(keys)]  # type: ignore[arg-type]
     where = " AND ".join(conds) or "1 = 1"
     sql = (
-        "WITH RECURSIVE " + ",\n".join(ctes)
+        "WITH RECURSIVE "
+        + ",\n".join(ctes)
         + f"\nSELECT DISTINCT cod.coding_id FROM cod WHERE {where} ORDER BY cod.coding_id"
     )
     return [int(r[0]) for r in scope.run(sql)]  # type: ignore[call-overload]

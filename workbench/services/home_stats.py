@@ -38,6 +38,7 @@ class DocumentRow:
     length: int
     coded: float  # share of the text's characters under at least one coding
     attributes: dict[str, str] = field(default_factory=dict)
+    case: str = ""  # the case it belongs to: its own name unless imported with --case
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,22 @@ def _check_page(offset: int, limit: int) -> None:
 
 
 def _filtered(conn: Connection, where: list[tuple[str, str]] | None, words: str):  # type: ignore[no-untyped-def]
-    """The documents query (id column) narrowed by attribute conditions and name words."""
-    from workbench.services.excerpts import candidate_documents
-
-    d = s.documents
+    """The documents query (id column) narrowed by attribute conditions (as
+    `documents.matches_where`: every key must match, a key's values are alternatives,
+    case-insensitive; `kind` is the document's kind unless an attribute is so named) and
+    words in the name."""
+    d, a = s.documents, s.document_attributes
     q = select(d.c.id)
-    ids = candidate_documents(conn, where or [])
-    if ids is not None:
+    by_key: dict[str, set[str]] = {}
+    for key, value in where or []:
+        by_key.setdefault(key, set()).add(value.casefold())
+    for key, values in by_key.items():
+        rows = conn.execute(select(a.c.document_id, a.c.value).where(a.c.key == key)).all()
+        ids = {int(i) for i, v in rows if v.casefold() in values}
+        if key == "kind":
+            have = select(a.c.document_id).where(a.c.key == key)
+            kinds = select(d.c.id).where(d.c.kind.in_(sorted(values)), d.c.id.not_in(have))
+            ids |= {int(i) for (i,) in conn.execute(kinds)}
         q = q.where(d.c.id.in_(sorted(ids)))
     for word in words.split():
         q = q.where(func.lower(d.c.name).contains(word.casefold(), autoescape=True))
@@ -123,7 +133,9 @@ def document_page(
     key = {"name": d.c.name, "kind": d.c.kind, "segments": segments, "codings": n.c.codings}
     order = key[sort].desc() if descending else key[sort]
     q = (
-        select(d.c.id, d.c.name, d.c.kind, segments, n.c.codings, func.length(d.c.text))
+        select(
+            d.c.id, d.c.name, d.c.kind, segments, n.c.codings, func.length(d.c.text), d.c.case_name
+        )
         .select_from(d.outerjoin(n, n.c.document_id == d.c.id))
         .where(d.c.id.in_(base.scalar_subquery()) if (where or words) else True)
         .order_by(order, d.c.name)
@@ -149,10 +161,16 @@ def document_page(
             length=int(r[5] or 0),
             coded=covered.get(int(r[0]), 0) / r[5] if r[5] else 0.0,
             attributes=attrs[int(r[0])],
+            case=r[6] or r[1],
         )
         for r in page
     ]
     return DocumentPage(total, offset, rows)
+
+
+def document_total(conn: Connection) -> int:
+    """Documents in the project."""
+    return int(conn.execute(select(func.count()).select_from(s.documents)).scalar_one())
 
 
 def coverage(conn: Connection, document_ids: list[int]) -> dict[int, int]:

@@ -156,11 +156,17 @@ def _load(folder: Path) -> Embedder:
     go_offline()
     try:
         import transformers
-        from sentence_transformers import SentenceTransformer
+
+        from workbench.suggest.light_model import load_light
 
         transformers.utils.logging.set_verbosity_error()
         transformers.utils.logging.disable_progress_bar()
-        model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        # plain mean-pooling folders skip importing sentence-transformers (same vectors)
+        model: Any = load_light(folder)
+        if model is None:
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
     except WorkbenchError:
         raise
     except Exception as exc:

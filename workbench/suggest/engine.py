@@ -266,6 +266,29 @@ class SuggestionEngine:
         excluded = self._excluded(units)[segment_id]
         return pick(ranker, scored, 0, excluded, top_k, self._floors(ranker, min_score))
 
+    def first_for_segment(
+        self, segment_id: int, top_k: int = 5, min_score: float | None = 0.0
+    ) -> tuple[list[Suggestion], bool]:
+        """The current passage first: (suggestions, learned). When the learner is ready (fitted,
+        or its texts all embedded so fitting is quick), its answer (learned=True). Otherwise a zero-shot answer
+        from the codebook alone, which embeds only the code profiles (short texts) and this
+        passage, so it comes in seconds on a cold start (learned=False); call `warm_up` and
+        `for_segment` after it for the learned answer."""
+        if self._fitted_on is not None or not self.encoder.missing(self.learner_texts()):
+            return self.for_segment(segment_id, top_k, min_score), True
+        with self.project.read() as conn:
+            units = load_units(conn, segment_ids=[segment_id])
+            tree = CodeTree.load(conn)
+        if not units:
+            raise WorkbenchError(f"segment {segment_id}: no such segment")
+        if not tree.codes:
+            raise WorkbenchError(NO_CODEBOOK)
+        ranker = Ranker(profiles_from_tree(tree), self.encoder)
+        ranker.fit([], [], [])
+        scored = score_units(ranker, units)
+        excluded = self._excluded(units)[segment_id]
+        return pick(ranker, scored, 0, excluded, top_k, self._floors(ranker, min_score)), False
+
     def suggest(
         self, document: str | None = None, top_k: int = 3, min_score: float | None = None
     ) -> list[tuple[Unit, list[Suggestion]]]:

@@ -40,9 +40,12 @@ def similar_passages(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     encoder: CachedEncoder | None = None,
+    cached_only: bool = False,
 ) -> list[SimilarHit]:
     """The `limit` passages closest in meaning to `query` or to segment `segment_id` (which is
-    itself left out), best first. Embeds what the cache lacks, reporting (done, total)."""
+    itself left out), best first. Embeds what the cache lacks, reporting (done, total); with
+    `cached_only`, embeds nothing but the probe and searches only the passages already in the
+    cache (an instant first answer while the rest is embedded)."""
     if (query is None) == (segment_id is None):
         raise WorkbenchError("give either a query or a passage to search by meaning")
     if query is not None and not query.strip():
@@ -60,8 +63,13 @@ def similar_passages(
         from workbench.suggest.embedder import get_embedder
 
         encoder = CachedEncoder(get_embedder(), project)
+    if cached_only:
+        lacking = set(encoder.missing([u.text for u in units]))
+        units = [u for u in units if u.text not in lacking or u.segment_id == segment_id]
+        if not units:
+            return []
     texts = [u.text for u in units]
-    if not encoder.fill(texts, progress=progress, cancelled=cancelled):
+    if not cached_only and not encoder.fill(texts, progress=progress, cancelled=cancelled):
         return []
     matrix = encoder.encode(texts)
     if query is not None:
@@ -81,3 +89,11 @@ def similar_passages(
         if len(hits) >= limit:
             break
     return hits
+
+
+def cache_coverage(project: Project, encoder: CachedEncoder) -> tuple[int, int]:
+    """(outer passages with a cached vector, all outer passages): how much of the corpus a
+    `cached_only` search covers."""
+    with project.read() as conn:
+        texts = [u.text for u in load_units(conn)]
+    return len(set(texts) - set(encoder.missing(texts))), len(set(texts))

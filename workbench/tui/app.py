@@ -22,6 +22,7 @@ from workbench.tui.suggestions import EngineFactory, Suggestion, SuggestionEngin
 
 if TYPE_CHECKING:
     from workbench.services.live import Change, ChangeFeed, FileFeed
+    from workbench.suggest.cache import CachedEncoder
 
 CSS_DIR = Path(__file__).parent / "styles"
 
@@ -68,6 +69,7 @@ class WorkbenchApp(App[None]):
         self.engine_factory: EngineFactory = load_engine
         self._engine: SuggestionEngine | None = None
         self._engine_lock = threading.Lock()
+        self._encoder: CachedEncoder | None = None  # search by meaning's, until an engine
 
     def get_engine(self) -> SuggestionEngine:
         """The suggestion engine, loaded on first use. Blocking: call from a thread worker."""
@@ -76,6 +78,22 @@ class WorkbenchApp(App[None]):
                 self.call_from_thread(self.notify, "model loading…", timeout=3)
                 self._engine = self.engine_factory(self.project_path, self.coder)
             return self._engine
+
+    def meaning_encoder(self) -> CachedEncoder:
+        """The embedding cache search by meaning uses: the suggestion engine's when it is
+        loaded (search and review share vectors in memory, not only in the store), else one
+        kept for the app's run. Blocking (may load the model): call from a thread worker."""
+        from workbench.suggest.cache import CachedEncoder
+
+        with self._engine_lock:
+            shared = getattr(self._engine, "encoder", None)
+            if isinstance(shared, CachedEncoder):
+                return shared
+            if self._encoder is None:
+                from workbench.suggest.embedder import get_embedder
+
+                self._encoder = CachedEncoder(get_embedder(), self.project)
+            return self._encoder
 
     def decide(self, suggestion: Suggestion, accepted: bool) -> None:
         """Save a decision on a suggestion (coding + feedback), then let the learner know."""

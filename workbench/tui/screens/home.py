@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sqlalchemy import Connection
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,33 +13,24 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from workbench.errors import WorkbenchError
-from workbench.services.documents import DocumentInfo, list_documents, parse_where
+from workbench.services.documents import parse_where
+from workbench.services.home_stats import DocumentRow, document_page, document_total
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NothingSelected, guard, show
 from workbench.tui.text import clip, plural
 from workbench.tui.widgets.codebook import CodebookPanel
 from workbench.tui.widgets.footer import WorkbenchFooter
 
-SORTS = ("name", "kind", "segments", "coded")
-
-
-def coded_fraction(conn: Connection, docs: list[DocumentInfo]) -> dict[int, float]:
-    """Share of each document's characters under at least one coding."""
-    from workbench.services.coding import list_codings
-
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for c in list_codings(conn):
-        spans.setdefault(c.document_id, []).append((c.start, c.end))
-    out: dict[int, float] = {}
-    for d in docs:
-        covered, reach = 0, 0
-        for s, e in sorted(spans.get(d.id, [])):
-            s = max(s, reach)
-            if e > s:
-                covered += e - s
-                reach = e
-        out[d.id] = covered / d.length if d.length else 0.0
-    return out
+# The sorts `s` cycles through: (label, home_stats sort, descending). Counts come from the
+# kept aggregates, so every sort is one indexed query whatever the project's size.
+SORTS = (
+    ("name", "name", False),
+    ("kind", "kind", False),
+    ("segments", "segments", True),
+    ("codings", "codings", True),
+)
+PAGE = 200  # documents read at a time (virtual scrolling)
+NEAR = 40  # the next page is read when the cursor comes this close to the last row read
 
 
 def split_filter(text: str) -> tuple[list[tuple[str, str]], str]:
@@ -106,9 +96,10 @@ class HomeScreen(UsesWorkbench, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.sort_index = 0
-        self.docs: list[DocumentInfo] = []
-        self.coded: dict[int, float] = {}
-        self.columns: list[str] = []  # keys of the columns shown, by priority
+        self.docs: list[DocumentRow] = []  # the rows read so far, in the table's order
+        self.total = 0  # documents matching the filter, all pages
+        self.everything = 0  # documents in the project
+        self.widths: dict[str, int] = {}  # column key -> width, fitted to the first page
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -129,58 +120,82 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         self.query_one("#documents", DataTable).focus()
 
     def reload(self) -> None:
-        with self.wb.project.read() as conn:
-            self.docs = list_documents(conn)
-            self.coded = coded_fraction(conn, self.docs)
         self.fill_table()
         self.query_one(CodebookPanel).reload()
 
-    def fill_table(self) -> None:
-        table = self.query_one("#documents", DataTable)
-        text = self.query_one("#doc-filter", Input).value
+    def filter_terms(self) -> tuple[list[tuple[str, str]], str]:
+        """The filter box as (attribute conditions, name words); a bad one warns."""
         try:
-            where, words = split_filter(text)
+            return split_filter(self.query_one("#doc-filter", Input).value)
         except WorkbenchError as exc:
             show(self, exc, "warning")
-            where, words = [], ""
-        from workbench.services.documents import matches_where
+            return [], ""
 
-        shown = [
-            d
-            for d in self.docs
-            if matches_where(d.attributes, d.kind, where) and words in d.name.casefold()
-        ]
-        key = SORTS[self.sort_index]
-        sorters = {
-            "name": lambda d: d.name.casefold(),
-            "kind": lambda d: (d.kind, d.name.casefold()),
-            "segments": lambda d: -d.segments,
-            "coded": lambda d: -self.coded.get(d.id, 0.0),
-        }
-        shown.sort(key=sorters[key])
+    def read_page(self, offset: int) -> list[DocumentRow]:
+        where, words = self.filter_terms()
+        _label, sort, descending = SORTS[self.sort_index]
+        with self.wb.project.read() as conn:
+            page = document_page(
+                conn,
+                offset=offset,
+                limit=PAGE,
+                sort=sort,
+                descending=descending,
+                where=where,
+                words=words,
+            )
+            self.total = page.total
+            if offset == 0:
+                unfiltered = not (where or words)
+                self.everything = page.total if unfiltered else document_total(conn)
+        return page.rows
+
+    def fill_table(self) -> None:
+        """The first page of the documents, read from the store (sorted, filtered there)."""
+        table = self.query_one("#documents", DataTable)
         current = self.selected_name()
-        cells = [self.cells(d) for d in shown]
-        widths = self.fit_columns(cells)
+        self.docs = self.read_page(0)
+        cells = [self.cells(d) for d in self.docs]
+        self.widths = self.fit_columns(cells)
         table.clear(columns=True)
         for col, header, _ in COLUMNS:
-            if col in widths:
-                table.add_column(header, key=col, width=widths[col])
-        for d, row in zip(shown, cells, strict=True):
-            values = [clip(row[c], widths[c]) for c, _, _ in COLUMNS if c in widths]
-            table.add_row(*values, key=d.name)
-        if current is not None and current in {d.name for d in shown}:
+            if col in self.widths:
+                table.add_column(header, key=col, width=self.widths[col])
+        self.add_rows(self.docs, cells)
+        if current is not None and current in {d.name for d in self.docs}:
             table.move_cursor(row=table.get_row_index(current))
-        summary = f"{len(shown)} of {plural(len(self.docs), 'document')} · sorted by {key}"
+        self.show_summary()
+
+    def add_rows(self, docs: list[DocumentRow], cells: list[dict[str, str]]) -> None:
+        table = self.query_one("#documents", DataTable)
+        for d, row in zip(docs, cells, strict=True):
+            values = [clip(row[c], self.widths[c]) for c, _, _ in COLUMNS if c in self.widths]
+            table.add_row(*values, key=d.name)
+
+    def load_more(self) -> bool:
+        """Append the next page of documents; False when every one is read already."""
+        if len(self.docs) >= self.total:
+            return False
+        more = self.read_page(len(self.docs))
+        self.docs.extend(more)
+        self.add_rows(more, [self.cells(d) for d in more])
+        self.show_summary()
+        return bool(more)
+
+    def show_summary(self) -> None:
+        everything = self.everything
+        label = SORTS[self.sort_index][0]
+        summary = f"{self.total} of {plural(everything, 'document')} · sorted by {label}"
         if not self.query_one(CodebookPanel).display:
             summary += " · b shows the codebook"
         self.query_one("#doc-summary", Static).update(summary)
 
-    def cells(self, d: DocumentInfo) -> dict[str, str]:
+    def cells(self, d: DocumentRow) -> dict[str, str]:
         return {
             "name": d.name,
             "kind": d.kind,
             "segments": str(d.segments),
-            "coded": f"{self.coded.get(d.id, 0.0):.0%}",
+            "coded": f"{d.coded:.0%}",
             "role": d.attributes.get("role", ""),
             "case": d.case if d.case != d.name else "",
             "practice": d.attributes.get("practice", ""),
@@ -223,6 +238,12 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         except Exception:
             return None
         return str(key.value) if key.value is not None else None
+
+    @on(DataTable.RowHighlighted, "#documents")
+    @guard
+    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.docs) - NEAR:
+            self.load_more()
 
     @on(Input.Changed, "#doc-filter")
     @guard

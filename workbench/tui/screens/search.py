@@ -6,7 +6,7 @@ is imported only then, never at start-up."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +22,9 @@ from workbench.tui.errors import guard
 from workbench.tui.messages import HitsReady, WorkerProgress
 from workbench.tui.text import around_match, clip, plural, query_words
 from workbench.tui.widgets.footer import WorkbenchFooter
+
+if TYPE_CHECKING:
+    from workbench.suggest.similar import SimilarHit
 
 
 class SearchScreen(UsesWorkbench, Screen[None]):
@@ -98,28 +101,48 @@ class SearchScreen(UsesWorkbench, Screen[None]):
 
     @work(thread=True, exclusive=True, group="meaning-search", exit_on_error=False)
     def meaning_search(self, query: str | None, segment_id: int | None) -> None:
-        from workbench.suggest.similar import similar_passages
+        """Answer first from the passages already embedded (instant), then embed the rest
+        with a progress bar and answer again over the whole corpus."""
+        from workbench.suggest.similar import cache_coverage, similar_passages
 
         worker = get_current_worker()
         app = self.wb
+        what = f"'{query}'" if query is not None else "this passage"
         try:
+            encoder = app.meaning_encoder()
+            cached, total = cache_coverage(app.project, encoder)
+            if 0 < cached < total:
+                found = similar_passages(
+                    app.project,
+                    query=query,
+                    segment_id=segment_id,
+                    encoder=encoder,
+                    cached_only=True,
+                )
+                self.post_hits(
+                    found,
+                    f"closest to {what} among the {cached} of {total} "
+                    "passages embedded so far; embedding the rest…",
+                )
             found = similar_passages(
                 app.project,
                 query=query,
                 segment_id=segment_id,
                 progress=lambda done, total: self.post_message(WorkerProgress(done, total)),
                 cancelled=lambda: worker.is_cancelled,
+                encoder=encoder,
             )
         except Exception as exc:  # a missing model or a bad query is a message, not a crash
             self.post_message(HitsReady([], f"meaning search unavailable: {exc}"))
             return
-        if worker.is_cancelled:
-            return
-        with app.project.read() as conn:
+        if not worker.is_cancelled:
+            self.post_hits(found, f"closest in meaning to {what}")
+
+    def post_hits(self, found: list[SimilarHit], summary: str) -> None:
+        """Send hits found in the worker to the UI thread (with their table rows)."""
+        with self.wb.project.read() as conn:
             hits = segment_hits(conn, [(h.segment_id, h.score) for h in found])
-        what = f"'{query}'" if query is not None else "this passage"
-        summary = f"{plural(len(hits), 'passage')} closest in meaning to {what}"
-        self.post_message(HitsReady(hits, summary))
+        self.post_message(HitsReady(hits, f"{plural(len(hits), 'passage')} {summary}"))
 
     @on(HitsReady)
     @guard

@@ -1,0 +1,99 @@
+"""A light loader for plain mean-pooling sentence-transformers folders (all-MiniLM-L6-v2 and
+its fine-tuned copies): the tokenizer and the transformer from `transformers`, mean pooling
+and L2 normalisation done here, so the first suggestion does not pay for importing
+sentence-transformers (about 5 s on 2 cores). The vectors are those sentence-transformers
+gives for the same folder (tests/test_suggest_light_model.py checks it), so the embedding
+cache is shared. Folders with any other module layout return None: the caller falls back to
+sentence-transformers. torch and transformers are imported inside `load_light` only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_PLAIN = ("Transformer", "Pooling", "Normalize")
+DEFAULT_MAX_LENGTH = 256
+
+
+def _is_plain(folder: Path) -> tuple[bool, int]:
+    """(the folder is Transformer + mean Pooling [+ Normalize], its max_seq_length)."""
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        kinds = [str(m["type"]).rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (list(_PLAIN), list(_PLAIN[:2])) or modules[0].get("path", "") != "":
+            return False, 0
+        pooling = json.loads(
+            (folder / modules[1]["path"] / "config.json").read_text(encoding="utf-8")
+        )
+        modes = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v]
+        if modes != ["pooling_mode_mean_tokens"]:
+            return False, 0
+        cfg_path = folder / "sentence_bert_config.json"
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
+        if cfg.get("do_lower_case"):
+            return False, 0
+        return True, int(cfg.get("max_seq_length") or DEFAULT_MAX_LENGTH)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return False, 0
+
+
+class LightModel:
+    """`encode` with the subset of SentenceTransformer.encode's signature the Embedder uses."""
+
+    def __init__(self, tokenizer: Any, model: Any, max_seq_length: int, dim: int) -> None:
+        self.tokenizer = tokenizer
+        self.model = model
+        self.max_seq_length = max_seq_length
+        self.dim = dim
+
+    def get_embedding_dimension(self) -> int:
+        return self.dim
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        show_progress_bar: bool = False,
+        convert_to_numpy: bool = True,
+        normalize_embeddings: bool = True,
+    ) -> np.ndarray:
+        import torch
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for lo in range(0, len(texts), max(1, batch_size)):
+                batch = list(texts[lo : lo + batch_size])
+                enc = self.tokenizer(
+                    batch,
+                    padding=True,
+                    truncation="longest_first",
+                    max_length=self.max_seq_length,
+                    return_tensors="pt",
+                )
+                hidden = self.model(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                summed = (hidden * mask).sum(dim=1)
+                vecs = summed / mask.sum(dim=1).clamp(min=1e-9)
+                if normalize_embeddings:
+                    vecs = torch.nn.functional.normalize(vecs, p=2, dim=1)
+                out[lo : lo + len(batch)] = vecs.float().numpy()
+        return out
+
+
+def load_light(folder: Path) -> LightModel | None:
+    """The light model of a plain mean-pooling folder, else None."""
+    plain, max_len = _is_plain(folder)
+    if not plain:
+        return None
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+    model.eval()
+    max_len = min(max_len, int(getattr(model.config, "max_position_embeddings", max_len)))
+    return LightModel(tokenizer, model, max_len, int(model.config.hidden_size))
