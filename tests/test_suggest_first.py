@@ -120,3 +120,96 @@ def test_light_loader_gives_the_sentence_transformers_vectors(project_file: Path
     st = SentenceTransformer(str(model_folder()), device="cpu", local_files_only=True)
     ref = st.encode(texts, batch_size=2, convert_to_numpy=True, normalize_embeddings=True)
     assert np.abs(ours - ref).max() < 1e-5
+
+
+def test_cold_search_answers_first_from_passages_sharing_words(
+    engine: SuggestionEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.suggest.similar as similar
+
+    monkeypatch.setattr(similar, "FIRST_BATCH", 3)
+    proj = engine.project
+    encoder = CachedEncoder(WordsEmbedder(), proj)
+    units = engine.units()
+    texts = {u.text for u in units}
+    assert len(texts) > 3 and encoder.missing(sorted(texts))
+    seen: list[tuple[list[str], int, int]] = []
+    steps: list[tuple[int, int]] = []
+
+    def early(hits, searched: int, total: int) -> None:  # type: ignore[no-untyped-def]
+        seen.append(([h.text for h in hits], searched, total))
+
+    full = similar_passages(
+        proj,
+        query="reception desk",
+        encoder=encoder,
+        limit=len(units),
+        interim=early,
+        progress=lambda done, total: steps.append((done, total)),
+    )
+    assert len(seen) == 1
+    first, searched, total = seen[0]
+    assert total == len(units) and searched < total
+    # the first answer searched the passages with the query's words before any other
+    assert any("reception" in t for t in first)
+    assert set(first) <= set(similar.embed_first(sorted(texts), "reception desk")[:3])
+    assert len(full) == len(units) and encoder.missing(sorted(texts)) == []
+    # one progress over everything embedded, never going back
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps)
+    assert {t for _, t in steps} == {len(texts)}
+
+
+def test_embed_first_orders_shared_words_then_shortest() -> None:
+    from workbench.suggest.similar import embed_first
+
+    texts = ["a long passage about nothing much at all", "short", "the reception desk", "desk"]
+    assert embed_first(texts, "Reception DESK") == [
+        "the reception desk",
+        "desk",
+        "short",
+        "a long passage about nothing much at all",
+    ]
+
+
+async def test_panel_answers_from_the_codebook_first_then_learns_and_embeds_the_rest(
+    tmp_path: Path,
+) -> None:
+    from tui_project import build_project
+
+    from workbench.tui.app import WorkbenchApp
+    from workbench.tui.widgets.suggest_panel import SuggestionPanel
+
+    path = build_project(tmp_path / "study.sqlite")
+    made: list[SuggestionEngine] = []
+
+    def factory(p: Path, who: str) -> SuggestionEngine:
+        made.append(SuggestionEngine(p, who, encoder=WordsEmbedder(), background=False))
+        return made[-1]
+
+    shown: list[bool] = []
+    original = SuggestionPanel.show
+
+    def spy(self, segment_id, items, preliminary=False):  # type: ignore[no-untyped-def]
+        shown.append(preliminary)
+        original(self, segment_id, items, preliminary)
+
+    app = WorkbenchApp(path, "tester")
+    app.engine_factory = factory  # type: ignore[assignment]
+    SuggestionPanel.show = spy  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            await pilot.press("j", "t")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await app.workers.wait_for_complete()  # the background corpus worker
+            panel = app.screen.query_one("#suggestions", SuggestionPanel)
+            assert panel.items and panel.warmed
+            eng = made[0]
+            assert eng.encoder.missing(eng.needed_texts()) == []  # embedded in the background
+    finally:
+        SuggestionPanel.show = original  # type: ignore[method-assign]
+    assert shown[:2] == [True, False]  # codebook answer, then the learned one
+    assert app.errors == []

@@ -31,6 +31,12 @@ class SimilarHit:
     score: float  # cosine similarity, -1..1
 
 
+Interim = Callable[[list[SimilarHit], int, int], None]  # (hits, passages searched, all)
+
+FIRST_BATCH = 256  # passages embedded before an interim answer on a cold cache
+_SHORT_WORD = 4  # words shorter than this do not make a passage "share words" with the query
+
+
 def similar_passages(
     project: Project,
     *,
@@ -41,11 +47,16 @@ def similar_passages(
     cancelled: Callable[[], bool] | None = None,
     encoder: CachedEncoder | None = None,
     cached_only: bool = False,
+    interim: Interim | None = None,
 ) -> list[SimilarHit]:
     """The `limit` passages closest in meaning to `query` or to segment `segment_id` (which is
     itself left out), best first. Embeds what the cache lacks, reporting (done, total); with
     `cached_only`, embeds nothing but the probe and searches only the passages already in the
-    cache (an instant first answer while the rest is embedded)."""
+    cache (an instant first answer while the rest is embedded). With `interim`, when more
+    than FIRST_BATCH passages lack a vector, the passages sharing words with the probe and
+    then the shortest are embedded first and `interim(hits, searched, total)` gets the best
+    among those already embedded, before the rest is embedded (a first answer in seconds on
+    a cold cache)."""
     if (query is None) == (segment_id is None):
         raise WorkbenchError("give either a query or a passage to search by meaning")
     if query is not None and not query.strip():
@@ -63,23 +74,61 @@ def similar_passages(
         from workbench.suggest.embedder import get_embedder
 
         encoder = CachedEncoder(get_embedder(), project)
-    if cached_only:
-        lacking = set(encoder.missing([u.text for u in units]))
-        units = [u for u in units if u.text not in lacking or u.segment_id == segment_id]
-        if not units:
-            return []
-    texts = [u.text for u in units]
-    if not cached_only and not encoder.fill(texts, progress=progress, cancelled=cancelled):
-        return []
-    matrix = encoder.encode(texts)
     if query is not None:
-        probe = encoder.embedder.encode([" ".join(query.split())])[0]
+        probe_text = " ".join(query.split())
+        probe = encoder.embedder.encode([probe_text])[0]
     else:
-        probe = encoder.encode([target[0].text])[0]
-    scores = matrix @ np.asarray(probe, dtype=np.float32)
-    order = np.argsort(-scores, kind="stable")
+        probe_text = target[0].text
+        probe = encoder.encode([probe_text])[0]
+    probe = np.asarray(probe, dtype=np.float32)
+    lacking = encoder.missing([u.text for u in units])
+    if cached_only:
+        gone = set(lacking)
+        return _ranked(encoder, [u for u in units if u.text not in gone], probe, segment_id, limit)
+    if interim is not None and len(lacking) > FIRST_BATCH:
+        first = embed_first(lacking, probe_text)[:FIRST_BATCH]
+        whole = len(set(lacking))
+
+        def overall(base: int) -> Progress:  # both steps report over everything embedded
+            return lambda done, _total: progress(base + done, whole) if progress else None
+
+        if not encoder.fill(first, progress=overall(0), cancelled=cancelled):
+            return []
+        gone = set(lacking) - set(first)
+        ready = [u for u in units if u.text not in gone]
+        interim(_ranked(encoder, ready, probe, segment_id, limit), len(ready), len(units))
+        if not encoder.fill(lacking, progress=overall(len(first)), cancelled=cancelled):
+            return []
+    elif not encoder.fill(lacking, progress=progress, cancelled=cancelled):
+        return []
+    return _ranked(encoder, units, probe, segment_id, limit)
+
+
+def embed_first(texts: list[str], probe: str) -> list[str]:
+    """`texts` (distinct) in the order a cold search embeds them: those sharing the most
+    words with the probe first, then the shortest (quickest to embed)."""
+    words = {w for w in probe.casefold().split() if len(w) >= _SHORT_WORD}
+
+    def key(text: str) -> tuple[int, int]:
+        shared = len(words.intersection(text.casefold().split())) if words else 0
+        return (-shared, len(text))
+
+    return sorted(dict.fromkeys(texts), key=key)
+
+
+def _ranked(
+    encoder: CachedEncoder,
+    units: list[Unit],
+    probe: np.ndarray,
+    segment_id: int | None,
+    limit: int,
+) -> list[SimilarHit]:
+    """The `limit` units closest to `probe` (all embedded already), best first."""
+    if not units:
+        return []
+    scores = encoder.encode([u.text for u in units]) @ probe
     hits: list[SimilarHit] = []
-    for i in order:
+    for i in np.argsort(-scores, kind="stable"):
         u = units[int(i)]
         if u.segment_id == segment_id:
             continue

@@ -70,6 +70,9 @@ class WorkbenchApp(App[None]):
         self._engine: SuggestionEngine | None = None
         self._engine_lock = threading.Lock()
         self._encoder: CachedEncoder | None = None  # search by meaning's, until an engine
+        self.background_embedding = True  # embed the corpus after the first suggestions
+        self._corpus_started = False
+        self._stop_background = threading.Event()
 
     def get_engine(self) -> SuggestionEngine:
         """The suggestion engine, loaded on first use. Blocking: call from a thread worker."""
@@ -94,6 +97,24 @@ class WorkbenchApp(App[None]):
 
                 self._encoder = CachedEncoder(get_embedder(), self.project)
             return self._encoder
+
+    def embed_corpus_later(self) -> None:
+        """Once the current passage has its suggestions, embed the rest of the corpus in the
+        background (once per run; lowest priority; stops when the app closes). The vectors
+        go to the store's cache, so review mode and search by meaning find them, and a
+        restart continues where this stopped. Safe to call from any thread."""
+        if threading.get_ident() != self._thread_id:
+            self.call_from_thread(self.embed_corpus_later)
+            return
+        if self._corpus_started or not self.background_embedding:
+            return
+        self._corpus_started = True
+        self.run_worker(self._embed_corpus, thread=True, group="corpus", exit_on_error=False)
+
+    def _embed_corpus(self) -> None:
+        from workbench.suggest.background import embed_in_background
+
+        embed_in_background(self._engine, self._stop_background.is_set)
 
     def decide(self, suggestion: Suggestion, accepted: bool) -> None:
         """Save a decision on a suggestion (coding + feedback), then let the learner know."""
@@ -155,6 +176,7 @@ class WorkbenchApp(App[None]):
             self.refresh_data()
 
     def on_unmount(self) -> None:
+        self._stop_background.set()  # the background embedding stops at its next block
         if self.feed is not None:
             self.feed.stop()
         self.project.close()

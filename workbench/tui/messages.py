@@ -35,10 +35,11 @@ class WorkerProgress(Message):
 class SuggestionsReady(Message):
     """The engine's suggestions for one segment."""
 
-    def __init__(self, segment_id: int, items: list[Suggestion]) -> None:
+    def __init__(self, segment_id: int, items: list[Suggestion], preliminary: bool = False) -> None:
         super().__init__()
         self.segment_id = segment_id
         self.items = items
+        self.preliminary = preliminary  # from the codebook alone; the learned answer follows
 
 
 class QueueReady(Message):
@@ -52,10 +53,11 @@ class QueueReady(Message):
 class HitsReady(Message):
     """Passages found by a meaning search, best first."""
 
-    def __init__(self, hits: list[SegmentHit], summary: str) -> None:
+    def __init__(self, hits: list[SegmentHit], summary: str, partial: bool = False) -> None:
         super().__init__()
         self.hits = hits
         self.summary = summary
+        self.partial = partial  # a first answer: more passages are being embedded
 
 
 class WorkerFailed(Message):

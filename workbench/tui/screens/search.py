@@ -45,6 +45,7 @@ class SearchScreen(UsesWorkbench, Screen[None]):
         self.meaning = like_segment is not None
         self.hits: list[SegmentHit] = []
         self.words: list[str] = []  # the words searched for (shown in the results)
+        self.partial = ""  # summary of a first answer while the rest is embedded
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,8 +102,9 @@ class SearchScreen(UsesWorkbench, Screen[None]):
 
     @work(thread=True, exclusive=True, group="meaning-search", exit_on_error=False)
     def meaning_search(self, query: str | None, segment_id: int | None) -> None:
-        """Answer first from the passages already embedded (instant), then embed the rest
-        with a progress bar and answer again over the whole corpus."""
+        """Answer first from the passages already embedded (instant), or on a cold cache
+        after embedding the passages sharing words with the query and the shortest (seconds),
+        then embed the rest with a progress bar and answer again over the whole corpus."""
         from workbench.suggest.similar import cache_coverage, similar_passages
 
         worker = get_current_worker()
@@ -121,9 +123,19 @@ class SearchScreen(UsesWorkbench, Screen[None]):
                 )
                 self.post_hits(
                     found,
-                    f"closest to {what} among the {cached} of {total} "
-                    "passages embedded so far; embedding the rest…",
+                    f"closest to {what} among the {cached} of {total} passages embedded so far",
+                    partial=True,
                 )
+
+            def early(found: list[SimilarHit], searched: int, total: int) -> None:
+                if not worker.is_cancelled:
+                    self.post_hits(
+                        found,
+                        f"closest to {what} among the {searched} of {total} "
+                        "passages embedded so far",
+                        partial=True,
+                    )
+
             found = similar_passages(
                 app.project,
                 query=query,
@@ -131,6 +143,7 @@ class SearchScreen(UsesWorkbench, Screen[None]):
                 progress=lambda done, total: self.post_message(WorkerProgress(done, total)),
                 cancelled=lambda: worker.is_cancelled,
                 encoder=encoder,
+                interim=early,
             )
         except Exception as exc:  # a missing model or a bad query is a message, not a crash
             self.post_message(HitsReady([], f"meaning search unavailable: {exc}"))
@@ -138,16 +151,20 @@ class SearchScreen(UsesWorkbench, Screen[None]):
         if not worker.is_cancelled:
             self.post_hits(found, f"closest in meaning to {what}")
 
-    def post_hits(self, found: list[SimilarHit], summary: str) -> None:
+    def post_hits(self, found: list[SimilarHit], summary: str, partial: bool = False) -> None:
         """Send hits found in the worker to the UI thread (with their table rows)."""
         with self.wb.project.read() as conn:
             hits = segment_hits(conn, [(h.segment_id, h.score) for h in found])
-        self.post_message(HitsReady(hits, f"{plural(len(hits), 'passage')} {summary}"))
+        summary = f"{plural(len(hits), 'passage')} {summary}"
+        self.post_message(HitsReady(hits, summary, partial))
 
     @on(HitsReady)
     @guard
     def _hits(self, message: HitsReady) -> None:
+        self.partial = message.summary if message.partial else ""
         self.show(message.hits, message.summary)
+        if message.partial:  # the bar stays while the rest is embedded
+            self.query_one("#search-progress", ProgressBar).display = True
 
     @on(WorkerProgress)
     @guard
@@ -160,7 +177,9 @@ class SearchScreen(UsesWorkbench, Screen[None]):
         bar.update(total=total, progress=done)
         if done < total:
             self.query_one("#search-summary", Static).update(
-                f"embedding the corpus once ({done}/{total}); later searches are instant"
+                f"{self.partial}; embedding the rest ({done}/{total})"
+                if self.partial
+                else f"embedding the corpus once ({done}/{total}); later searches are instant"
             )
 
     def show(self, hits: list[SegmentHit], summary: str) -> None:

@@ -50,11 +50,25 @@ class SuggestionPanel(UsesWorkbench, Vertical):
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     def fetch(self, segment_id: int) -> None:
+        """The current passage first: on a cold start a codebook-only answer (the code
+        profiles and this passage embedded: seconds), then, once the learner's texts are
+        embedded, the learned answer; then the rest of the corpus in the background."""
         worker = get_current_worker()
         try:
             engine = self.wb.get_engine()
             warm_up = getattr(engine, "warm_up", None)
             if warm_up is not None and not self.warmed:
+                first = getattr(engine, "first_for_segment", None)
+                if first is not None:
+                    items, learned = first(segment_id)
+                    if worker.is_cancelled:
+                        return
+                    if learned:
+                        self.warmed = True
+                        self.post_message(SuggestionsReady(segment_id, items))
+                        self.wb.embed_corpus_later()
+                        return
+                    self.post_message(SuggestionsReady(segment_id, items, preliminary=True))
 
                 def progress(done: int, total: int) -> None:
                     if total and done < total:
@@ -71,6 +85,7 @@ class SuggestionPanel(UsesWorkbench, Vertical):
             return
         if not worker.is_cancelled:
             self.post_message(SuggestionsReady(segment_id, items))
+            self.wb.embed_corpus_later()
 
     @on(WorkerStatus)
     def _status(self, message: WorkerStatus) -> None:
@@ -80,12 +95,12 @@ class SuggestionPanel(UsesWorkbench, Vertical):
     @on(SuggestionsReady)
     def _ready(self, message: SuggestionsReady) -> None:
         message.stop()
-        self.show(message.segment_id, message.items)
+        self.show(message.segment_id, message.items, message.preliminary)
 
     def label(self, s: Suggestion) -> str:
         return f"{s.score:.2f} {self.names.get(s.code_id, s.code_id)}\n  [dim]{s.reason}[/]"
 
-    def show(self, segment_id: int, items: list[Suggestion]) -> None:
+    def show(self, segment_id: int, items: list[Suggestion], preliminary: bool = False) -> None:
         if segment_id != self.segment_id:
             return
         self.items = items
@@ -94,7 +109,10 @@ class SuggestionPanel(UsesWorkbench, Vertical):
         view.add_options(Option(self.label(s)) for s in items)
         if items:
             view.highlighted = 0
-        self.status(f"{len(items)} for this segment" if items else "no suggestions here")
+        if preliminary:  # the learner's answer follows when its texts are embedded
+            self.status(f"{len(items)} from the codebook · learning from your codings…")
+        else:
+            self.status(f"{len(items)} for this segment" if items else "no suggestions here")
 
     def move(self, step: int) -> None:
         view = self.query_one(SuggestionList)
