@@ -18,6 +18,7 @@ from workbench.services.coders import coders
 from workbench.services.codes import CodeTree
 from workbench.services.documents import parse_where
 from workbench.services.excerpts import Excerpt, excerpts, write_excerpts_csv
+from workbench.services.home_stats import excerpt_page
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NothingSelected, guard, show
 from workbench.tui.text import clip, plural
@@ -26,6 +27,8 @@ from workbench.tui.widgets.footer import WorkbenchFooter
 SNIPPET = 160
 WIDE = 120  # from this width Speaker and Coder get their own columns
 WIDEST = 170  # and from this one the attributes
+PAGE = 200  # excerpts read at a time when the store can page them (no attribute filter)
+NEAR = 40  # the next page is read when the cursor comes this close to the last row read
 
 
 class RetrievalScreen(UsesWorkbench, Screen[None]):
@@ -45,6 +48,8 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
         self.descendants = True
         self.coder: str | None = None
         self.rows: list[Excerpt] = []
+        self.total = 0  # excerpts in the view, all pages
+        self.paged: tuple[list[str], int] | None = None  # (code ids, offset) while paging
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -88,17 +93,42 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
             if self.code_id is not None and self.code_id not in tree.codes:
                 self.code_id = None
             codes = [self.code_id] if self.code_id else None
-            self.rows = self.query_rows(conn, codes, where)
+            if where or type(self).query_rows is not RetrievalScreen.query_rows:
+                self.paged = None
+                self.rows = self.query_rows(conn, codes, where)
+                self.total = len(self.rows)
+            else:  # page from the store: a million codings open as fast as a hundred
+                ids = codes or sorted(tree.codes)
+                self.total, self.rows = excerpt_page(
+                    conn, ids, limit=PAGE, coder=self.coder, descendants=self.descendants
+                )
+                self.paged = (ids, len(self.rows))
         table = self.query_one("#excerpts", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        columns = self.columns()
-        for label in columns:
+        for label in self.columns():
             table.add_column(label, key=label.casefold())
+        self.add_rows(0)
+        if keep and keep < len(self.rows):
+            table.move_cursor(row=keep)
+        self.show_preview()
+        code = tree.path_str(self.code_id) if self.code_id else "all codes"
+        scope = " + children" if self.code_id and self.descendants else ""
+        who = self.coder or "all coders"
+        filt = " ".join(f"{k}={v}" for k, v in where) or "none"
+        self.query_one("#retrieval-summary", Static).update(
+            f"{code}{scope} · filter: {filt} · {who} · {plural(self.total, 'excerpt')}"
+        )
+
+    def add_rows(self, first: int) -> None:
+        """Table rows for self.rows[first:]."""
+        table = self.query_one("#excerpts", DataTable)
+        columns = [str(c.label) for c in table.columns.values()]
         wide = len(columns) > 3
         used = {3: 42, 5: 80, 6: 124}[len(columns)]  # the other columns and the padding
         width = max(24, self.app.size.width - used)
-        for i, r in enumerate(self.rows):
+        for i in range(first, len(self.rows)):
+            r = self.rows[i]
             attrs = ", ".join(f"{k}={v}" for k, v in sorted(r.attributes.items()))
             cells = {
                 "Document": clip(r.document, 24 if wide else 16),
@@ -109,16 +139,33 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
                 "Attributes": clip(attrs, 40),
             }
             table.add_row(*(cells[c] for c in columns), key=str(i))
-        if keep and keep < len(self.rows):
-            table.move_cursor(row=keep)
-        self.show_preview()
-        code = tree.path_str(self.code_id) if self.code_id else "all codes"
-        scope = " + children" if self.code_id and self.descendants else ""
-        who = self.coder or "all coders"
-        filt = " ".join(f"{k}={v}" for k, v in where) or "none"
-        self.query_one("#retrieval-summary", Static).update(
-            f"{code}{scope} · filter: {filt} · {who} · {plural(len(self.rows), 'excerpt')}"
-        )
+
+    def load_more(self) -> None:
+        """Append the next page of excerpts (paging views only)."""
+        if self.paged is None or len(self.rows) >= self.total:
+            return
+        ids, offset = self.paged
+        with self.wb.project.read() as conn:
+            _total, more = excerpt_page(
+                conn,
+                ids,
+                offset=offset,
+                limit=PAGE,
+                coder=self.coder,
+                descendants=self.descendants,
+            )
+        self.paged = (ids, offset + len(more))
+        first = len(self.rows)
+        self.rows.extend(more)
+        self.add_rows(first)
+
+    def all_rows(self) -> list[Excerpt]:
+        """Every excerpt of the view (the pages not read yet too): what export writes."""
+        if self.paged is None or len(self.rows) >= self.total:
+            return self.rows
+        with self.wb.project.read() as conn:
+            codes = [self.code_id] if self.code_id else None
+            return self.query_rows(conn, codes, [])
 
     def query_rows(
         self, conn: Connection, codes: list[str] | None, where: list[tuple[str, str]]
@@ -137,6 +184,11 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
 
     @on(DataTable.RowHighlighted, "#excerpts")
     @guard
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.rows) - NEAR:
+            self.load_more()
+        self.show_preview()
+
     def show_preview(self) -> None:
         row = self.current()
         if row is None:
@@ -207,7 +259,7 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
             if not path:
                 return
             try:
-                n = write_excerpts_csv(self.rows, Path(path).expanduser())
+                n = write_excerpts_csv(self.all_rows(), Path(path).expanduser())
             except (WorkbenchError, OSError) as exc:
                 self.notify(f"export failed: {exc}", severity="error")
                 return
