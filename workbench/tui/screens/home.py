@@ -152,9 +152,17 @@ class HomeScreen(UsesWorkbench, Screen[None]):
 
     def fill_table(self) -> None:
         """The first page of the documents, read from the store (sorted, filtered there)."""
-        table = self.query_one("#documents", DataTable)
         current = self.selected_name()
         self.docs = self.read_page(0)
+        self.lay_out(current)
+
+    def relayout(self) -> None:
+        """The rows already read, columns fitted again (a resize; the codebook shown or
+        hidden): no query."""
+        self.lay_out(self.selected_name())
+
+    def lay_out(self, current: str | None) -> None:
+        table = self.query_one("#documents", DataTable)
         cells = [self.cells(d) for d in self.docs]
         self.widths = self.fit_columns(cells)
         table.clear(columns=True)
@@ -227,7 +235,7 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         return chosen
 
     def on_resize(self, event: Resize) -> None:
-        self.call_after_refresh(self.fill_table)
+        self.call_after_refresh(self.relayout)
 
     def selected_name(self) -> str | None:
         table = self.query_one("#documents", DataTable)
@@ -299,7 +307,7 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         panel = self.query_one(CodebookPanel)
         if not panel.display:
             panel.display = True
-            self.call_after_refresh(self.fill_table)  # fewer columns fit beside it
+            self.call_after_refresh(self.relayout)  # fewer columns fit beside it
         panel.focus_tree()
 
     def action_toggle_codebook(self) -> None:
@@ -307,7 +315,7 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         panel.display = not panel.display
         if not panel.display:
             self.query_one("#documents", DataTable).focus()
-        self.call_after_refresh(self.fill_table)
+        self.call_after_refresh(self.relayout)
 
     def action_focus_documents(self) -> None:
         self.query_one("#documents", DataTable).focus()
