@@ -49,25 +49,10 @@ class DocumentPage:
 
 
 def _aggregates(conn: Connection):  # type: ignore[no-untyped-def]
-    """(document_counts, code_document_counts): the trigger-kept tables on SQLite; on a
-    server (whose DDL has no such triggers yet) the same columns counted live."""
-    if conn.dialect.name == "sqlite":
-        return s.document_counts, s.code_document_counts
-    d, c = s.documents, s.codings
-    per_doc = select(
-        d.c.id.label("document_id"),
-        select(func.count())
-        .select_from(c)
-        .where(c.c.document_id == d.c.id)
-        .scalar_subquery()
-        .label("codings"),
-    ).subquery("document_counts")
-    per_code = (
-        select(c.c.code_id, c.c.document_id, func.count().label("codings"))
-        .group_by(c.c.code_id, c.c.document_id)
-        .subquery("code_document_counts")
-    )
-    return per_doc, per_code
+    """(document_counts, code_document_counts): tables kept by triggers, on SQLite
+    (migration 5) and on a server (the same triggers carried to PL/pgSQL by
+    store/postgres_port, filled by the migration's backfill)."""
+    return s.document_counts, s.code_document_counts
 
 
 def segment_count(document_id):  # type: ignore[no-untyped-def]
