@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -139,12 +140,31 @@ class CodingScreen(UsesWorkbench, Screen[None]):
         """The store changed (undo, redo, codebook edits): reread codings and codes."""
         if self.state is None:
             return
+        before, old_tree = self.turn_codings(), self.state.tree
         with self.wb.project.read() as conn:
             self.state.doc.reload_codings(conn)
             self.state.tree = CodeTree.load(conn)
-        for view in self.query(TurnView):
-            view.refresh(layout=True)
+        # only the turns whose codings changed are drawn and measured again (a coding costs
+        # one turn's repaint, not the whole document's); every turn when the codes did
+        everything = old_tree.codes != self.state.tree.codes
+        after = self.turn_codings()
+        for i, view in enumerate(self.turn_views()):
+            if everything or before[i] != after[i]:
+                view.refresh(layout=True)
         self.update_status()
+
+    def turn_codings(self) -> list[tuple[CodingRow, ...]]:
+        """Each turn's codings (what its view draws), in one pass over the codings."""
+        turns = self.doc.turns
+        starts = [t.seg.start for t in turns]
+        out: list[list[CodingRow]] = [[] for _ in turns]
+        for c in self.doc.codings:
+            i = max(0, bisect.bisect_right(starts, c.start) - 1)
+            while i < len(turns) and turns[i].seg.start < c.end:
+                if turns[i].seg.end > c.start:
+                    out[i].append(c)
+                i += 1
+        return [tuple(x) for x in out]
 
     # Cursor and selection ------------------------------------------------------------------
 
