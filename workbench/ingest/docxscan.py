@@ -1,8 +1,11 @@
 """A .docx checked before python-docx sees it (python-docx parses with lxml, not defusedxml).
 
 Every part python-docx might parse as XML (`[Content_Types].xml`, every `.rels`, every part
-whose name or declared content type says XML) is streamed from the zip through defusedxml
-as it really inflates, the sizes the zip declares never trusted:
+whose name or declared content type says XML) is streamed from the zip as it really
+inflates, the sizes the zip declares never trusted: the main document, `[Content_Types].xml`
+and `_rels/.rels` through defusedxml, the other parts (styles, themes, settings: only
+checked) by a byte scan, which counts their elements from above (issue 15: a parser calling
+Python per element took most of a .docx import):
 
 - no part may declare a DTD or entities (lxml would silently drop or truncate their text);
 - all the XML parts together may inflate to at most `INFLATE_FACTOR` times the import size
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
@@ -86,8 +90,8 @@ class _Scan:
         self.max_elements = element_limit(max_bytes)
         self.inflated = self.elements = self.chars = self.paragraphs = 0
 
-    def count_element(self, member: str) -> None:
-        self.elements += 1
+    def count_element(self, member: str, n: int = 1) -> None:
+        self.elements += n
         if self.elements > self.max_elements:
             raise WorkbenchError(
                 f"{self.path}: refused: its XML holds more than {self.max_elements:,} elements "
@@ -120,32 +124,26 @@ class _Scan:
         import defusedxml
         from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
+        if not body and not collect:
+            self._check_bytes(info)
+            return []
         target = _Target(self, info.filename, body, collect)
         parser: DefusedXMLParser | None = DefusedXMLParser(
             target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
         tail = b""
         try:
-            with self.archive.open(info) as fh:
-                while chunk := fh.read(_CHUNK):
-                    self.inflated += len(chunk)
-                    if self.inflated > self.max_inflated:
-                        raise WorkbenchError(
-                            f"{self.path}: unpacks to more than {format_size(self.max_inflated)}"
-                            " of XML, over the limit"
-                        )
-                    if parser is not None:
-                        try:
-                            parser.feed(chunk)
-                            continue
-                        except ParseError as exc:
-                            if body:
-                                raise self._invalid(info, exc) from exc
-                            parser = None
-                    window = (tail + chunk).lower()
-                    if any(mark in window for mark in _MARKS):
-                        raise self._dtd(info)
-                    tail = chunk[-32:]
+            for chunk in self._chunks(info):
+                if parser is not None:
+                    try:
+                        parser.feed(chunk)
+                        continue
+                    except ParseError as exc:
+                        if body:
+                            raise self._invalid(info, exc) from exc
+                        parser = None
+                self._search_dtd(info, tail + chunk)
+                tail = chunk[-32:]
             if parser is not None:
                 parser.close()
         except defusedxml.DefusedXmlException as exc:
@@ -154,6 +152,38 @@ class _Scan:
             if body:
                 raise self._invalid(info, exc) from exc
         return target.found
+
+    def _check_bytes(self, info: zipfile.ZipInfo) -> None:
+        """A part that is only checked (styles, themes, settings...), without a parser
+        calling Python per element (a Word file's styles hold tens of thousands): its
+        bytes are searched for a DTD or entity declaration, as those of any part expat
+        cannot read, and its elements counted as the `<` that open a tag -- never fewer
+        than there are (a comment, CDATA or a UTF-16 end tag can only add to the count)."""
+        tail = b""
+        for chunk in self._chunks(info):
+            self._search_dtd(info, tail + chunk)
+            tags = chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<?")
+            tags -= chunk.count(b"<!")
+            if tags:
+                self.count_element(info.filename, tags)
+            tail = chunk[-32:]
+
+    def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """The member as it really inflates, refused once all parts pass the limit."""
+        with self.archive.open(info) as fh:
+            while chunk := fh.read(_CHUNK):
+                self.inflated += len(chunk)
+                if self.inflated > self.max_inflated:
+                    raise WorkbenchError(
+                        f"{self.path}: unpacks to more than {format_size(self.max_inflated)}"
+                        " of XML, over the limit"
+                    )
+                yield chunk
+
+    def _search_dtd(self, info: zipfile.ZipInfo, window: bytes) -> None:
+        """Refuse a DTD or entity declaration in these bytes (UTF-8 or UTF-16)."""
+        if b"!" in window and any(mark in window.lower() for mark in _MARKS):
+            raise self._dtd(info)
 
     def _dtd(self, info: zipfile.ZipInfo) -> WorkbenchError:
         return WorkbenchError(

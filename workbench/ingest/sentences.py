@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -42,8 +42,24 @@ def _rules() -> tuple[Tokenizer, frozenset[str], re.Pattern[str]]:
     whitespace-delimited run holding one of those characters."""
     nlp = _nlp()
     punct = frozenset(nlp.get_pipe("sentencizer").punct_chars)
-    cls = "".join(re.escape(c) for c in sorted(punct))
-    return nlp.tokenizer, punct, re.compile(rf"(?<!\S)\S*[{cls}]\S*")
+    return nlp.tokenizer, punct, _punct_run(punct)
+
+
+def _punct_run(chars: Iterable[str]) -> re.Pattern[str]:
+    cls = "".join(re.escape(c) for c in sorted(chars))
+    return re.compile(rf"(?<!\S)\S*[{cls}]\S*")
+
+
+@lru_cache(maxsize=1)
+def _run_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """`_rules`' run pattern for an ASCII piece, a piece within the BMP, and any piece.
+    The full set holds characters beyond the BMP, and `re` then tests every character of
+    the text against each member in turn (about 10 us per 100 characters); the narrower
+    sets compile to a bitmap. On a piece with no character outside them they match alike."""
+    _, punct, full = _rules()
+    ascii_set = [c for c in punct if c.isascii()]
+    bmp_set = [c for c in punct if c < "\U00010000"]
+    return _punct_run(ascii_set), _punct_run(bmp_set), full
 
 
 _NONSPACE = re.compile(r"\S")
@@ -82,28 +98,47 @@ def sentence_starts(piece: str) -> list[int]:
     next sentence starts) are tokenized, each once. The whitespace rules are the
     tokenizer's: a single space after a token is its trailing space; any other whitespace
     is a token of its own (and so starts a sentence after a period)."""
-    _, _, punct_run = _rules()
+    ascii_run, bmp_run, full_run = _run_patterns()
+    if piece.isascii():
+        punct_run = ascii_run
+    else:
+        punct_run = bmp_run if max(piece) < "\U00010000" else full_run
     starts = [0]
     n = len(piece)
     pos = 0
-    while (m := punct_run.search(piece, pos)) is not None:
-        found, pending = _summary(m.group(), False)
-        starts.extend(m.start() + x for x in found)
+    cache = _summaries
+    # finditer, not a search per run: a match before `pos` lies in a run already read
+    # (runs are whole and `pos` is always at the end of one), so skipping it is the same
+    for m in punct_run.finditer(piece):
+        first = m.start()
+        if first < pos:
+            continue
+        run = m.group()
+        hit = cache.get((run, False)) or _summary(run, False)
+        if hit[0]:
+            starts.extend(first + x for x in hit[0])
+        pending = hit[1]
         p = m.end()
         while pending and p < n:
-            nxt = _NONSPACE.search(piece, p)
-            q = nxt.start() if nxt else n
-            if q > p:
-                token = p + 1 if piece[p] == " " else p
-                if token < q:  # a whitespace token: not punctuation, so it starts one
-                    starts.append(token)
-                    pending = False
+            if piece[p] == " " and p + 1 < n and not piece[p + 1].isspace():
+                q = p + 1  # the common case: one trailing space, then the next run
+            else:
+                nxt = _NONSPACE.search(piece, p)
+                q = nxt.start() if nxt else n
+                if q > p:
+                    token = p + 1 if piece[p] == " " else p
+                    if token < q:  # a whitespace token: not punctuation, so it starts one
+                        starts.append(token)
+                        pending = False
+                        break
+                if q >= n:
                     break
-            if q >= n:
-                break
             end = _RUN.match(piece, q).end()  # type: ignore[union-attr]
-            found, pending = _summary(piece[q:end], True)
-            starts.extend(q + x for x in found)
+            run = piece[q:end]
+            hit = cache.get((run, True)) or _summary(run, True)
+            if hit[0]:
+                starts.extend(q + x for x in hit[0])
+            pending = hit[1]
             p = end
         pos = p
     return starts
@@ -123,6 +158,8 @@ def _fast_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def paragraph_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentence spans of one block `text[start:end]` with no breaks inside: what
     `with_sentences` gives it (each paragraph, bounded in length, split on its own)."""
+    if end - start <= _MAX_PIECE and _PARAGRAPH_BREAK.search(text, start, end) is None:
+        return _fast_sentences(text, start, end)  # one piece: what _pieces would give
     block = ParsedSegment(start, end, "response")
     return [span for _, a, b in _pieces(text, [block], ()) for span in _fast_sentences(text, a, b)]
 

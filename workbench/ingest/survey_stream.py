@@ -61,7 +61,7 @@ def _rows(path: Path, delimiter: str | None = None) -> Iterator[tuple[int, list[
             yield 1, header
             width = len(header)
             for row in reader:
-                if not any(cell.strip() for cell in row):
+                if not "".join(row).strip():  # no cell holds anything but whitespace
                     continue
                 if len(row) > width:
                     if any(cell.strip() for cell in row[width:]):
@@ -132,7 +132,8 @@ def _first_line(path: Path) -> str:
         return fh.readline().split("\n", 1)[0]
 
 
-Response = tuple[int, int, str, dict[str, str]]  # start, end, respondent id, attributes
+# start, end, respondent id, attributes (name, value) in column order, empty ones left out
+Response = tuple[int, int, str, list[tuple[str, str]]]
 
 
 def survey_batches(scan: SurveyScan) -> Iterator[list[Response]]:
@@ -143,16 +144,13 @@ def survey_batches(scan: SurveyScan) -> Iterator[list[Response]]:
     batch: list[Response] = []
     pos = 0
     skip = (scan.text_i, scan.id_i)
-    header = scan.header
+    kept = [(i, name) for i, name in enumerate(scan.header) if i not in skip]
     for lineno, row in rows:
         answer = normalise_newlines(row[scan.text_i]).strip()
         if not answer:
             continue
-        attrs = {
-            header[i]: value.strip()
-            for i, value in enumerate(row)
-            if i not in skip and value.strip()
-        }
+        cells = [(name, row[i].strip()) for i, name in kept]
+        attrs = [cell for cell in cells if cell[1]]
         rid = row[scan.id_i].strip() or f"line {lineno}"
         batch.append((pos, pos + len(answer), rid, attrs))
         pos += len(answer) + 2

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, func, select
 
@@ -30,15 +32,33 @@ def unneutralise(cell: str) -> str:
     return str(restore(cell))
 
 
-def _cells(row: dict[str | None, object]) -> dict[str, str]:
-    """Every text cell of a row as exported: the formula guard undone once, here only."""
-    out: dict[str, str] = {}
-    for key, value in row.items():
-        if key is None or not isinstance(value, str):
-            continue  # cells past the header / missing cells
-        name = key.strip()
-        out[name] = unneutralise(value.strip() if name in STRIPPED else value)
-    return out
+USED = (*REQUIRED, "code_path", "coder", "memo", "created", "text")
+
+
+def _read_cells(path: Path) -> Iterator[list[str] | dict[str, str]]:
+    """The stripped header first, then for every non-empty row its used cells (USED) as
+    exported: the formula guard undone once, here only; a missing cell is absent (as
+    csv.DictReader gives them: the last of two columns of one name wins)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            yield header
+            used = {name: i for i, name in enumerate(header) if name in USED}
+            cells = [(name, i, name in STRIPPED) for name, i in used.items()]
+            for row in reader:
+                if not row:
+                    continue  # a blank line (DictReader skips it too)
+                n = len(row)
+                out = {
+                    name: row[i].strip() if strip else row[i] for name, i, strip in cells if i < n
+                }
+                for name, value in out.items():
+                    if value[:1] == "'":  # only such a cell can carry the guard
+                        out[name] = unneutralise(value)
+                yield out
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise WorkbenchError(f"{path}: cannot read as a UTF-8 CSV ({exc})") from exc
 
 
 @dataclass
@@ -75,22 +95,22 @@ def import_codings_file(conn: Connection, path: Path, coder: str | None = None) 
 
 
 def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list[str]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = [_cells(r) for r in reader]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise WorkbenchError(f"{path}: cannot read as a UTF-8 CSV ({exc})") from exc
+    reading = _read_cells(path)
+    header = cast(list[str], next(reading))
+    rows = cast(Iterator[dict[str, str]], reading)
     missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise WorkbenchError(f"{path}:1: missing column(s) {', '.join(missing)}")
-    if "coder" not in header and not default_coder:
+    if missing or ("coder" not in header and not default_coder):
+        reading.close()
+        if missing:
+            raise WorkbenchError(f"{path}:1: missing column(s) {', '.join(missing)}")
         raise WorkbenchError(f"{path}:1: no coder column; give --coder NAME")
     mapper = CodeMapper(CodeTree.load(conn))
-    docs = {
-        r.name: r
-        for r in conn.execute(select(s.documents.c.id, s.documents.c.name, s.documents.c.text))
+    mapped: dict[tuple[str, str], CodeRow | None] = {}  # (code, code_path) -> code
+    check_text = "text" in header
+    d = s.documents
+    docs = {  # name -> (id, text, length)
+        name: (doc_id, text, len(text))
+        for doc_id, name, text in conn.execute(select(d.c.id, d.c.name, d.c.text)).all()
     }
     batch: list[NewCoding] = []
     problems: list[str] = []
@@ -101,25 +121,26 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
         if doc is None:
             problems.append(f"{where}: document '{name}' is not in this project; not imported")
             continue
+        doc_id, doc_text, length = doc
         try:
             start, end = int(row["start"]), int(row["end"])
         except (TypeError, ValueError):
             problems.append(f"{where}: start/end are not whole numbers; not imported")
             continue
-        if not 0 <= start < end <= len(doc.text):
+        if not 0 <= start < end <= length:
             problems.append(f"{where}: span {start}-{end} is outside '{name}'; not imported")
             continue
-        if "text" in header and row.get("text") is not None:
-            if row["text"] != doc.text[start:end]:
+        if check_text and row.get("text") is not None:
+            if row["text"] != doc_text[start:end]:
                 problems.append(
                     f"{where}: text differs from '{name}'[{start}:{end}] (different version "
                     "of the document?); not imported"
                 )
                 continue
-        code = mapper.map(
-            row.get("code") or "",
-            (row.get("code_path") or "").replace(" > ", PATH_SEP),
-        )
+        refs = (row.get("code") or "", row.get("code_path") or "")
+        if refs not in mapped:
+            mapped[refs] = mapper.map(refs[0], refs[1].replace(" > ", PATH_SEP))
+        code = mapped[refs]
         if code is None:
             problems.append(
                 f"{where}: code '{row.get('code')}' matches no code in the "
@@ -132,7 +153,7 @@ def _import_csv(conn: Connection, path: Path, default_coder: str | None) -> list
             continue
         batch.append(
             NewCoding(
-                doc.id,
+                doc_id,
                 start,
                 end,
                 code.id,

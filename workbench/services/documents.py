@@ -196,36 +196,52 @@ def _reattach(conn: Connection, doc_id: int, kept: _Kept) -> list[str]:
 
 
 def _insert_segments(conn: Connection, doc_id: int, doc: ParsedDocument) -> None:
-    """Insert all segments with one executemany: ids are assigned here (the transaction holds
-    the write lock) so a child can name its parent without a round trip per row."""
+    """Insert all segments with multi-row INSERTs (bulk_sql): ids are assigned here (the
+    transaction holds the write lock) so a child can name its parent without a round trip."""
+    from workbench.services.bulk_sql import insert_rows
+
     base = sqlite_extras.next_id(conn, "segments")
-    rows: list[dict[str, object]] = []
+    search = sqlite_extras.SEARCH_LEVELS
+    text = doc.text
+    rows: list[tuple[object, ...]] = []
     fts_rows: list[tuple[int, str]] = []
-    attr_rows: list[dict[str, object]] = []
+    attr_rows: list[tuple[object, ...]] = []
     for idx, seg in enumerate(doc.segments):
         sid = base + idx
+        parent = seg.parent
         rows.append(
-            {
-                "id": sid,
-                "document_id": doc_id,
-                "idx": idx,
-                "level": seg.level,
-                "start": seg.start,
-                "end": seg.end,
-                "speaker": seg.speaker,
-                "timestamp": seg.timestamp,
-                "parent_id": base + seg.parent if seg.parent is not None else None,
-            }
+            (
+                sid,
+                doc_id,
+                idx,
+                seg.level,
+                seg.start,
+                seg.end,
+                seg.speaker,
+                seg.timestamp,
+                None if parent is None else base + parent,
+            )
         )
-        if seg.level in sqlite_extras.SEARCH_LEVELS:
-            fts_rows.append((sid, doc.text[seg.start : seg.end]))
-        for key, value in seg.attributes.items():
-            attr_rows.append({"segment_id": sid, "key": key, "value": value})
-    if rows:
-        conn.execute(insert(s.segments), rows)
-    if attr_rows:
-        conn.execute(insert(s.segment_attributes), attr_rows)
+        if seg.level in search:
+            fts_rows.append((sid, text[seg.start : seg.end]))
+        if seg.attributes:
+            attr_rows.extend((sid, key, value) for key, value in seg.attributes.items())
+    insert_rows(conn, "segments", _SEGMENT_COLUMNS, rows)
+    insert_rows(conn, "segment_attributes", ("segment_id", "key", "value"), attr_rows)
     sqlite_extras.index_segments(conn, fts_rows)
+
+
+_SEGMENT_COLUMNS = (
+    "id",
+    "document_id",
+    "idx",
+    "level",
+    "start",
+    "end",
+    "speaker",
+    "timestamp",
+    "parent_id",
+)
 
 
 def set_attributes(conn: Connection, doc_id: int, attributes: dict[str, str]) -> None:

@@ -1,5 +1,5 @@
 """Store a large survey streamed from its CSV (issue 15): responses, their sentences, their
-attributes and the search index written in batches, with the driver's executemany, so a
+attributes and the search index written in batches (multi-row INSERTs, bulk_sql), so a
 million rows import in bounded memory. The result is the document the ordinary path
 (`parse_file` + `store_document`) stores; tests/test_survey_stream.py compares them."""
 
@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert, select
 from workbench.errors import WorkbenchError
 from workbench.ingest.sentences import paragraph_sentences, too_many_segments
 from workbench.ingest.survey_stream import SurveyScan, survey_batches
+from workbench.services.bulk_sql import insert_rows
 from workbench.services.cases import case_attributes, case_of
 from workbench.services.documents import ImportOutcome, set_attributes
 from workbench.store import schema as s
@@ -24,10 +25,17 @@ from workbench.timeutil import now_iso
 Progress = Callable[[int, int, str], None]
 
 _SEGMENTS = (
-    'INSERT INTO segments (id, document_id, idx, level, start, "end", speaker, timestamp, '
-    "parent_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+    "id",
+    "document_id",
+    "idx",
+    "level",
+    "start",
+    "end",
+    "speaker",
+    "timestamp",
+    "parent_id",
 )
-_ATTRS = 'INSERT INTO segment_attributes (segment_id, "key", value) VALUES ({p}, {p}, {p})'
+_ATTRS = ("segment_id", "key", "value")
 
 
 def exists(conn: Connection, name: str) -> bool:
@@ -60,29 +68,28 @@ def store_survey(
             case_name=case if case and case != scan.name else None,
         )
     ).inserted_primary_key[0]
-    p = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    seg_sql, attr_sql = _SEGMENTS.format(p=p), _ATTRS.format(p=p)
     next_id = sqlite_extras.next_id(conn, "segments")
     idx = 0
     done = 0
     started = time.perf_counter()
     for batch in survey_batches(scan):
-        rows, fts, attrs = [], [], []
+        rows: list[tuple[object, ...]] = []
+        fts: list[tuple[int, str]] = []
+        attrs: list[tuple[object, ...]] = []
         sid = next_id
         for start, end, rid, values in batch:
             parent = sid
             rows.append((sid, doc_id, idx, "response", start, end, rid, None, None))
             fts.append((sid, scan.text[start:end]))
-            attrs.extend((sid, k, v) for k, v in values.items())
+            attrs.extend([(sid, k, v) for k, v in values])
             sid, idx = sid + 1, idx + 1
             for a, b in paragraph_sentences(scan.text, start, end):
                 rows.append((sid, doc_id, idx, "sentence", a, b, rid, None, parent))
                 sid, idx = sid + 1, idx + 1
         if limit is not None and idx > limit:
             raise WorkbenchError(f"{scan.path}: {too_many_segments(limit)}")
-        conn.exec_driver_sql(seg_sql, rows)
-        if attrs:
-            conn.exec_driver_sql(attr_sql, attrs)
+        insert_rows(conn, "segments", _SEGMENTS, rows)
+        insert_rows(conn, "segment_attributes", _ATTRS, attrs)
         sqlite_extras.index_segments(conn, fts)
         next_id = sid
         done += len(batch)

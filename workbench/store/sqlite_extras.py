@@ -63,10 +63,12 @@ def next_id(conn: Connection, table: str) -> int:
 
 
 def index_segments(conn: Connection, rows: Iterable[tuple[int, str]]) -> None:
-    """Add (segment id, text) pairs to the full-text index."""
-    payload = [{"rowid": rowid, "body": body} for rowid, body in rows]
+    """Add (segment id, text) pairs to the full-text index (the driver's executemany on
+    plain tuples: FTS5 takes one-row INSERTs fastest)."""
+    payload = [(rowid, body) for rowid, body in rows]
     if payload:
-        conn.execute(text("INSERT INTO segment_fts(rowid, body) VALUES (:rowid, :body)"), payload)
+        p = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(f"INSERT INTO segment_fts(rowid, body) VALUES ({p}, {p})", payload)
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
