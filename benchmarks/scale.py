@@ -123,7 +123,8 @@ def child_tui(project: str) -> dict[str, float]:
 
 
 def child_suggest(project: str) -> dict[str, float]:
-    """Cold: load the model, embed what the learner needs, score the first passage."""
+    """Cold, as the TUI does it: load the model, answer for the current passage from the
+    codebook (the first answer), then embed what the learner needs and answer again."""
     t0 = time.perf_counter()
     from workbench.store.db import open_project
     from workbench.suggest import tui_engine
@@ -134,24 +135,33 @@ def child_suggest(project: str) -> dict[str, float]:
             "SELECT id FROM segments WHERE level = 'turn' ORDER BY id LIMIT 1 OFFSET 3"
         ).scalar_one()
     engine = tui_engine(Path(project), "bench")
-    engine.warm_up()
-    n = len(engine.for_segment(int(seg)))
+    n = len(engine.first_for_segment(int(seg))[0])
     seconds = time.perf_counter() - t0
+    engine.warm_up()
+    engine.for_segment(int(seg))
+    learned = time.perf_counter() - t0
     engine.close()
     proj.close()
-    return {"seconds": seconds, "suggestions": n}
+    return {"seconds": seconds, "learned": learned, "suggestions": n}
 
 
 def child_similar(project: str) -> dict[str, float]:
+    """Cold: the first answer (after the passages sharing words with the query), then all."""
     t0 = time.perf_counter()
     from workbench.store.db import open_project
     from workbench.suggest.similar import similar_passages
 
+    first: list[float] = []
     proj = open_project(Path(project))
-    hits = similar_passages(proj, query="nobody showed me how to use the app", limit=10)
+    hits = similar_passages(
+        proj,
+        query="nobody showed me how to use the app",
+        limit=10,
+        interim=lambda _h, _a, _b: first.append(time.perf_counter() - t0),
+    )
     seconds = time.perf_counter() - t0
     proj.close()
-    return {"seconds": seconds, "hits": len(hits)}
+    return {"seconds": first[0] if first else seconds, "all": seconds, "hits": len(hits)}
 
 
 CHILDREN = {
@@ -324,9 +334,10 @@ def measure(project: Path, work: Path, args: argparse.Namespace, big: bool) -> d
     wall, rss, _ = run_measured([*workbench("attributes", str(attrs)), "--project", str(project)])
     f["attributes"] = f"{wall:.1f} s, {rss:,.0f} MB ({rows or 20:,} rows)"
     if not args.skip_model and not big:
-        for key in ("suggest", "similar"):
+        for key, then in (("suggest", "learned"), ("similar", "all")):
             try:
-                f[key] = f"{child(key, str(project))['seconds']:.1f} s"
+                r = child(key, str(project))
+                f[key] = f"{r['seconds']:.1f} s ({then}: {r[then]:.1f} s)"
             except RuntimeError as exc:
                 f[key] = f"failed: {str(exc)[-80:]}"
     return f
@@ -363,8 +374,8 @@ GOALS = [
     ("codings", "import codings.csv", ">= 20,000/s"),
     ("survey", "survey CSV import (wall, peak RSS)", "< 60 s, < 1 GB"),
     ("attributes", "attributes CSV (wall, peak RSS)", "< 30 s"),
-    ("suggest", "first suggestions, current passage (cold)", "< 10 s"),
-    ("similar", "first search by meaning (cold)", "< 10 s"),
+    ("suggest", "first suggestions, current passage (cold; then learned)", "< 10 s"),
+    ("similar", "first search by meaning (cold; then the whole corpus)", "< 10 s"),
 ]
 
 
