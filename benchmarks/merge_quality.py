@@ -23,8 +23,9 @@ decisions on train (pooled over the five rounds) and on the held-out folds (each
 once, with thresholds it was not tuned on), plus the engine's shipped defaults on all pairs.
 Choice rule on train: no same-name/different-meaning pair merged, merge precision >= 0.95;
 then the highest merge recall, then clash recall, split F1 and merge precision; ties go to
-the lowest meaning threshold (the most merging the set cannot tell from the best),
-then the higher clash threshold (more same-name pairs flagged), then the smaller split margin
+the lowest meaning threshold (the most merging the set cannot tell from the best), then the
+higher stand-out margin and threshold (the safer stand-out rule: a wrong merge is worse than a
+missed one), then the higher clash threshold (more same-name pairs flagged), then the smaller split margin
 and the higher split threshold (fewer split flags). When no
 setting meets the rule: fewest clash pairs merged, then the highest merge precision.
 """
@@ -71,25 +72,32 @@ Embed = Callable[[list[str]], np.ndarray]
 # The grid searched on the train folds. With the model the clash check uses the model's
 # cosine only, so the lexical threshold matters only to the merge without it.
 GRID: dict[str, tuple[float, ...]] = {
-    "meaning_threshold": (0.7, 0.75, 0.8, 0.85, 0.9),
-    "clash_threshold": (0.46, 0.48, 0.5, 0.52, 0.54, 0.56),
+    "meaning_threshold": (0.75, 0.8, 0.85),
+    "clash_threshold": (0.48, 0.5, 0.52, 0.54),
     "lexical_clash_threshold": (0.02, 0.05, 0.08, 0.1, 0.15, 0.2),
     "split_margin": (0.05, 0.1),  # 0.15 flags a spurious split in codebooks/team
-    "split_threshold": (0.5, 0.55, 0.6, 0.65, 0.75),
+    "split_threshold": (0.5, 0.6),
+    "standout_threshold": (0.4, 0.45, 0.5, 0.55, 0.6),
+    "standout_margin": (0.15, 0.2, 0.25, 0.3),
 }
 MODEL_KEYS = (
     "meaning_threshold",
     "clash_threshold",
     "split_margin",
     "split_threshold",
+    "standout_threshold",
+    "standout_margin",
 )
 NO_MODEL_KEYS = ("lexical_clash_threshold",)
+STANDOUT_KEYS = ("standout_threshold", "standout_margin")
 QUICK_GRID: dict[str, tuple[float, ...]] = {  # holds the shipped defaults (the tests use it)
     "meaning_threshold": (0.75, 0.8, 0.85),
     "clash_threshold": (0.48, 0.52, 0.56),
     "lexical_clash_threshold": (0.05, 0.1, 0.15, 0.2),
     "split_margin": (0.05, 0.1),  # 0.15 flags a spurious split in codebooks/team
     "split_threshold": (0.5, 0.6, 0.75),
+    "standout_threshold": (0.45, 0.5, 0.55),
+    "standout_margin": (0.15, 0.2, 0.25),
 }
 
 
@@ -228,6 +236,8 @@ def choose(
             round(s["split_f1"], 6),
             round(s["merge_precision"], 6),
             -opt.meaning_threshold,
+            opt.standout_margin,
+            opt.standout_threshold,
             opt.clash_threshold,
             opt.lexical_clash_threshold,
             -opt.split_margin,
@@ -426,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
         ("in books", lambda opt, emb: run_books(pairs, scenarios, opt, emb)),
     ]
     for (label, embed, keys), (mode, runner) in itertools.product(runs, modes):
-        keys = [k for k in keys if k in grid]
+        # alone (one code a side) a stand-out match never applies: its keys stay at defaults
+        keys = [k for k in keys if k in grid and not (mode == "alone" and k in STANDOUT_KEYS)]
         name = f"{label}, {mode}"
         t0 = time.perf_counter()
         shipped = runner(MergeOptions(), embed)

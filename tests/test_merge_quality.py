@@ -121,7 +121,14 @@ def test_quality_with_the_model_cross_validated() -> None:
     held_out = cv.test
     assert held_out["clash_merged"] == 0 and held_out["clash_recall"] == 1.0, held_out
     assert held_out["clash_precision"] == 1.0, held_out
-    assert held_out["merge_precision"] >= 0.95 and held_out["merge_recall"] >= 0.24, held_out
+    # stand-out matches double the recall in books; one fold's choice (margin 0.15) costs a
+    # wrong merge on its held-out fold, so held-out precision is 0.94 (docs/merging.md)
+    assert held_out["merge_precision"] >= 0.9 and held_out["merge_recall"] >= 0.45, held_out
+    assert held_out["wrong_merges"] <= 3, held_out
+    shipped_books = mq.run_books(PAIRS, scenarios, MergeOptions(), embed)
+    books = mq.scores(EXPECTED, shipped_books.outcomes, sum(shipped_books.stray.values()))
+    assert books["merge_precision"] >= 0.95 and books["merge_recall"] >= 0.5, books
+    assert books["clash_merged"] == 0 and books["clash_recall"] == 1.0, books
     assert held_out["split_recall"] >= 0.2, held_out
     shipped = mq.scores(EXPECTED, mq.run_pairs(PAIRS, MergeOptions(), embed))
     assert shipped["clash_merged"] == 0 and shipped["clash_recall"] == 1.0, shipped

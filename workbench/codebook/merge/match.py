@@ -6,9 +6,12 @@ parents look alike, then by position), one partner each. Same-name and fuzzy pai
 definitions clearly differ are not merged: same-name ones become a flagged clash (both
 renamed), fuzzy ones stay separate. Definitions are compared without the words of each
 code's own name, so a shared name word is not taken for agreement. Fuzzy and meaning matches
-between opposite poles (`Barriers` / `Facilitators`) are not made. Splits (one code matching
-several) are handled in `workbench.codebook.merge.splits`; for them, meaning matches below the
-merge threshold (down to `split_threshold`) are kept as `near` candidates that never merge.
+between opposite poles (`Barriers` / `Facilitators`) are not made. With a model, a meaning
+match below the threshold is still made for a stand-out pair: each other's best counterpart on
+the stand-out score, clearly ahead of every other code of both sides (`standout_gaps`).
+Splits (one code matching several) are handled in `workbench.codebook.merge.splits`; for
+them, meaning matches below the merge threshold (down to `split_threshold`) are kept as
+`near` candidates that never merge.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from workbench.codebook.merge.build import Built, Group
 from workbench.codebook.merge.index import SourceCode, SourceIndex
 from workbench.codebook.merge.text import (
     VectorCache,
+    definition_text,
     definition_without_name,
     fuzzy_ratio,
+    head_text,
     is_lexical,
     meaning_text,
     name_key,
@@ -117,16 +122,21 @@ class Round:
 
     # --- evidence ----------------------------------------------------------------------
 
-    def _meaning_scores(self) -> np.ndarray | None:
-        """The meaning score of every (new code, merged code) pair: the mean of two model
-        cosines, of the whole texts (name + definition + examples) and of the definitions
-        without their own names' words (the whole text where nothing is left). Embeds all
-        texts in one batch (with the name-less definitions of the clash check)."""
+    def _meaning_scores(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(meaning, stand-out) scores of every (new code, merged code) pair; None without
+        a model (stand-out also None with a shared-words stand-in).
+
+        The meaning score is the mean of two model cosines, of the whole texts (name +
+        definition + examples) and of the definitions without their own names' words (the
+        whole text where nothing is left). The stand-out score is the mean of the whole-text
+        cosine and the best cross cosine of one code's name (and aliases) with the other's
+        definition: measured on the labelled pairs, it ranks a code's true counterpart first
+        among the other book's codes more often than the meaning score (docs/merging.md)."""
         codes = [self.ix[k].code for k in self.bkeys] + [g.code for g in self.groups]
         definitions = [definition_without_name(c) for c in codes if c is not None]
         self.lexical.add(definitions)
         if self.model is None or not self.bkeys or not self.groups:
-            return None
+            return None, None
         b_codes = [self.ix[k].code for k in self.bkeys]
         g_codes = [g.code for g in self.groups if g.code is not None]
         assert len(g_codes) == len(self.groups)  # every merged code has its fields
@@ -134,10 +144,15 @@ class Round:
             [meaning_text(c) for c in b_codes], [meaning_text(c) for c in g_codes]
         )
         if is_lexical(self.model.embed):  # a shared-words stand-in: whole texts only
-            return np.round(whole, 4)
+            return np.round(whole, 4), None
         b_def = [definition_without_name(c) or meaning_text(c) for c in b_codes]
         g_def = [definition_without_name(c) or meaning_text(c) for c in g_codes]
-        return np.round((whole + self._cosines(b_def, g_def)) / 2, 4)
+        meaning = np.round((whole + self._cosines(b_def, g_def)) / 2, 4)
+        b_head, g_head = [head_text(c) for c in b_codes], [head_text(c) for c in g_codes]
+        b_full = [definition_text(c) or head_text(c) for c in b_codes]
+        g_full = [definition_text(c) or head_text(c) for c in g_codes]
+        cross = np.maximum(self._cosines(b_head, g_full), self._cosines(b_full, g_head))
+        return meaning, np.round((whole + cross) / 2, 4)
 
     def _cosines(self, rows: list[str], cols: list[str]) -> np.ndarray:
         assert self.model is not None
@@ -150,7 +165,8 @@ class Round:
         return None if sc.parent is None else {name_key(self.ix[sc.parent].code.name)}
 
     def _candidates(self) -> list[Candidate]:
-        meaning = self._meaning_scores()
+        meaning, standout = self._meaning_scores()
+        gaps = None if standout is None else standout_gaps(standout)
         g_sides = [_side(self.ix, g.members, g.name) for g in self.groups]
         g_parents = [
             None if g.parent is None else _side(self.ix, g.parent.members, g.parent.name).names
@@ -164,6 +180,10 @@ class Round:
             for j, g in enumerate(self.groups):
                 cosine = meaning[i, j] if meaning is not None else None
                 found = self._evidence(b_side, g_sides[j], cosine)
+                if found is None and gaps is not None and standout is not None:
+                    found = self._standout(b_side, g_sides[j], standout[i, j], gaps[i, j])
+                    if found is not None and cosine is not None:
+                        found = (found[0], float(cosine), found[2])
                 near = False
                 if found is None and cosine is not None and self._near(b_side, g_sides[j], cosine):
                     found, near = (
@@ -215,6 +235,22 @@ class Round:
                 f"(score {cosine:.2f} >= {self.opt.meaning_threshold:.2f})",
             )
         return None
+
+    def _standout(
+        self, b: _Side, g: _Side, score: float, gap: float
+    ) -> tuple[str, float, str] | None:
+        """A meaning match below the merge threshold that stands out (see MergeOptions)."""
+        if score < self.opt.standout_threshold or gap < self.opt.standout_margin:
+            return None
+        if _opposite(b, g):
+            return None
+        return (
+            "meaning",
+            float(score),
+            f"each other's best match by meaning (stand-out score {score:.2f} >= "
+            f"{self.opt.standout_threshold:.2f}, ahead of every other code by {gap:.2f} >= "
+            f"{self.opt.standout_margin:.2f})",
+        )
 
     def _near(self, b: _Side, g: _Side, cosine: float) -> bool:
         low = min(self.opt.split_threshold, self.opt.meaning_threshold - self.opt.split_margin)
@@ -316,6 +352,23 @@ class Round:
         cand = self.partner.pop(b, None)
         if cand is not None:
             self.taken.pop(id(cand.g), None)
+
+
+def standout_gaps(scores: np.ndarray) -> np.ndarray:
+    """For each cell: how far it beats every other cell of its row and its column, where it
+    is the best of both (each other's best match); -1 elsewhere and where the row or the
+    column has no other cell to beat."""
+    rows, cols = scores.shape
+    out = np.full(scores.shape, -1.0)
+    if rows < 2 or cols < 2:
+        return out
+    for i in range(rows):
+        j = int(np.argmax(scores[i]))
+        if int(np.argmax(scores[:, j])) != i:
+            continue
+        others = max(np.delete(scores[i], j).max(), np.delete(scores[:, j], i).max())
+        out[i, j] = round(float(scores[i, j] - others), 4)
+    return out
 
 
 def _opposite(b: _Side, g: _Side) -> bool:

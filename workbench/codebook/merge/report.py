@@ -16,8 +16,9 @@ CONFLICT_TITLES = {
 }
 RULES = (
     "Codes are matched by id (same explicit id, REFI-QDA GUID or source code), then normalised "
-    "name, then alias, then fuzzy name, then meaning; each code merges with at most one code "
-    "of each other book.",
+    "name, then alias, then fuzzy name, then meaning (a meaning score over the threshold, or "
+    "with the model a stand-out match: two codes that are each other's clear best match); "
+    "each code merges with at most one code of each other book.",
     "A merged code keeps the name, definition and place of its code from the earliest book "
     "(the first book's placement wins); the other names become aliases and every source code "
     "is listed under `merged_from`.",
@@ -59,7 +60,8 @@ def _header(result: MergeResult) -> list[str]:
         f"{opt.meaning_threshold:.2f}; name clash when definitions' similarity < "
         f"{opt.clash_threshold:.2f} (model) or < {opt.lexical_clash_threshold:.2f} (shared "
         f"words); split margin {opt.split_margin:.2f}, split evidence from a meaning score of "
-        f"{opt.split_threshold:.2f}",
+        f"{opt.split_threshold:.2f}; stand-out match (model) from a stand-out score of "
+        f"{opt.standout_threshold:.2f} ahead of every other code by {opt.standout_margin:.2f}",
     ]
     if result.plan_file:
         lines.append(f"- **Plan:** decisions applied from {md_escape(result.plan_file)}")

@@ -29,6 +29,13 @@ class MergeOptions:
     split_margin: float = 0.10  # codes this close to the best match of one code: a split
     # meaning scores from here up to the merge threshold are evidence of a split, never a merge
     split_threshold: float = 0.50
+    # a stand-out match (model only): a meaning match below `meaning_threshold` is still made
+    # when the two codes are each other's best counterpart on the stand-out score (mean of
+    # the whole-text cosine and the best name-vs-other-definition cosine), that score is at
+    # least `standout_threshold`, and it beats every other code of either side by at least
+    # `standout_margin` (so it needs other codes to stand out from)
+    standout_threshold: float = 0.50
+    standout_margin: float = 0.20
 
 
 @dataclass(frozen=True, order=True)
