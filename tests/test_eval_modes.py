@@ -120,3 +120,45 @@ def test_folder_embed_uses_the_given_model_folder(monkeypatch, tmp_path) -> None
     monkeypatch.setattr("workbench.suggest.embedder.get_embedder", get_embedder)
     out = evaluate.folder_embed(tmp_path / "tuned")(["cold tea"], None)
     assert asked == [tmp_path / "tuned"] and out.shape == (1, words(["x"]).shape[1])
+
+
+def test_fine_tune_trains_on_the_training_rows_then_measures_with_the_tuned_model(
+    cli, files, monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from workbench.suggest import finetune
+
+    seen: dict[str, object] = {}
+
+    def fake_finetune(texts, labels, target, **_):  # type: ignore[no-untyped-def]
+        seen.update(texts=list(texts), labels=list(labels), target=target)
+        target.mkdir(parents=True)
+        return finetune.TuneResult(target, 7, 3, 1, 12.34)
+
+    class Fake:
+        def encode(self, texts: list[str], progress: object = None) -> np.ndarray:
+            return words(texts)
+
+    asked: list[object] = []
+
+    def get_embedder(model: object = None) -> Fake:
+        asked.append(model)
+        return Fake()
+
+    monkeypatch.setattr(finetune, "finetune", fake_finetune)
+    monkeypatch.setattr("workbench.suggest.embedder.get_embedder", get_embedder)
+    cb, gold = files
+    base = ("eval", "--codebook", cb, "--gold", gold, "--format", "json")
+    res = cli(*base, "--fine-tune")
+    assert res.code == 0, res.err
+    data = json.loads(res.out)
+    assert data["fine_tuned"] is True and data["finetune_seconds"] == 12.3
+    assert data["finetune_pairs"] == 7 and data["mode"] == "all-train"
+    assert sorted(seen["texts"]) == sorted(t for t, _, split in ROWS if split == "train")
+    assert asked and all(m == seen["target"] for m in asked)  # every text by the tuned model
+    assert not Path(str(seen["target"])).exists()  # the temporary folder is gone
+    plain = json.loads(cli(*base).out)
+    assert plain["fine_tuned"] is False and plain["finetune_seconds"] is None
+    table = cli("eval", "--codebook", cb, "--gold", gold, "--fine-tune")
+    assert table.code == 0 and "fine-tuned, 7 pairs, 12 s" in table.out
+    zero = cli(*base, "--fine-tune", "--train-per-code", "0")
+    assert zero.code != 0 and "--fine-tune needs training rows" in zero.err

@@ -15,6 +15,12 @@ def _pct(x: float) -> str:
     return f"{x:.3f}"
 
 
+def _model_line(result: dict[str, Any]) -> str:
+    if not result.get("fine_tuned"):
+        return "bundled"
+    return f"fine-tuned, {result['finetune_pairs']} pairs, {result['finetune_seconds']:.0f} s"
+
+
 def _print_report(result: dict[str, Any]) -> None:
     capped = "at most" if result.get("cap_positives") else "up to"
     mode = {
@@ -35,6 +41,7 @@ def _print_report(result: dict[str, Any]) -> None:
         ),
         ("test rows (all / unique)", f"{result['n_test']} / {uniq['n_test']}"),
         ("codes", result["n_codes"]),
+        ("model", _model_line(result)),
     ]
     measures = [
         ("micro F1", "micro_f1"),
@@ -73,6 +80,11 @@ def _print_report(result: dict[str, Any]) -> None:
     )
 
 
+def _plain(update: Any, item: str = "") -> Any:
+    """A (done, total) callback for a progress bar's update (None without a bar)."""
+    return None if update is None else (lambda done, total: update(done, total, item))
+
+
 @app.command("eval")
 def eval_(
     codebook: Annotated[
@@ -98,22 +110,37 @@ def eval_(
             "that would push one of their codes over K).",
         ),
     ] = False,
+    fine_tune: Annotated[
+        bool,
+        typer.Option(
+            "--fine-tune",
+            help="Fine-tune the sentence model on the training rows first (minutes), "
+            "then measure with the tuned model.",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed for choosing training rows.")] = 0,
     format: Annotated[
         TableJsonFormat, typer.Option("--format", help="table or json")
     ] = TableJsonFormat.table,
 ) -> None:
     """Measure suggestion quality: train on the gold file's train rows, score its test rows."""
-    from workbench.suggest.evaluate import evaluate, prepare
+    from workbench.suggest.evaluate import evaluate, evaluate_fine_tuned, prepare
 
     inputs = prepare(
         codebook, gold, train_per_code=train_per_code, seed=seed, cap_positives=cap_positives
     )
     if not inputs.has_split and train_per_code:
         info("no split column: every row is a test row, --train-per-code is ignored (zero-shot)")
-    with progress_bar("Embedding") as update:
-        progress = None if update is None else (lambda done, total: update(done, total, ""))
-        result = evaluate(inputs, progress=progress)
+    if fine_tune:
+        with progress_bar("Fine-tuning, then embedding") as update:
+            result = evaluate_fine_tuned(
+                inputs,
+                tune_progress=_plain(update, "training steps"),
+                progress=_plain(update, "texts embedded"),
+            )
+    else:
+        with progress_bar("Embedding") as update:
+            result = evaluate(inputs, progress=_plain(update))
     if format == TableJsonFormat.json:
         print_json(result)
     else:

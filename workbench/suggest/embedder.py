@@ -32,6 +32,7 @@ _FINGERPRINT_FILES = (
     "sentence_bert_config.json",
     "tokenizer.json",
     "1_Pooling/config.json",
+    "workbench_tuned.json",  # a fine-tuned copy's record (finetune.py): two tunings never match
 )
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
@@ -193,3 +194,9 @@ def get_embedder(model: str | os.PathLike[str] | None = None) -> Embedder:
         if emb is None:
             emb = _loaded[folder] = _load(folder)
         return emb
+
+
+def unload(model: str | os.PathLike[str]) -> None:
+    """Forget a loaded model folder (a temporary fine-tuned copy, say)."""
+    with _lock:
+        _loaded.pop(Path(model).resolve(), None)

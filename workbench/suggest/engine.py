@@ -58,8 +58,12 @@ class SuggestionEngine:
                     raise WorkbenchError(NO_CODEBOOK)
             if encoder is None:
                 from workbench.suggest.embedder import get_embedder
+                from workbench.suggest.project_tuning import tuned_model_for
 
-                encoder = get_embedder(model)
+                # a fine-tuned model marked in use by `suggest train` (None: the configured one)
+                encoder = get_embedder(
+                    model if model is not None else tuned_model_for(self.project)
+                )
         except BaseException:
             self.close()
             raise

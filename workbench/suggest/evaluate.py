@@ -10,17 +10,21 @@ used (zero-shot). Nothing is written anywhere: embeddings live in memory for the
 from __future__ import annotations
 
 import csv
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from workbench.errors import WorkbenchError
 from workbench.inputcheck import require_regular_file
 from workbench.suggest.profiles import CodeProfile
+
+if TYPE_CHECKING:
+    from workbench.suggest.finetune import TuneSettings
 
 Progress = Callable[[int, int], None]
 EmbedFn = Callable[[list[str], Progress | None], np.ndarray]
@@ -317,6 +321,47 @@ def run_eval(
     return evaluate(inputs, embed=embed, progress=progress)
 
 
+def evaluate_fine_tuned(
+    inputs: EvalInputs,
+    *,
+    settings: TuneSettings | None = None,
+    tune_progress: Progress | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Fine-tune the model on the training rows (in a temporary folder, removed afterwards),
+    then evaluate exactly as `evaluate` does, embedding with the tuned model."""
+    from workbench.suggest.embedder import unload
+    from workbench.suggest.finetune import finetune
+
+    if not inputs.train:
+        raise WorkbenchError(
+            "--fine-tune needs training rows (a split column, and --train-per-code other than 0)"
+        )
+    texts = [inputs.rows[i].text for i in inputs.train]
+    with tempfile.TemporaryDirectory(prefix="workbench-tune-") as tmp:
+        tuned = finetune(
+            texts,
+            [inputs.gold[i] for i in inputs.train],
+            Path(tmp) / "tuned",
+            settings=settings,
+            progress=tune_progress,
+        )
+        if tuned is None:  # pragma: no cover - nothing cancels here
+            raise WorkbenchError("fine-tuning was cancelled")
+        try:
+            result = evaluate(inputs, embed=folder_embed(tuned.folder), progress=progress)
+        finally:
+            unload(tuned.folder)
+    result.update(
+        {
+            "fine_tuned": True,
+            "finetune_seconds": round(tuned.seconds, 1),
+            "finetune_pairs": tuned.pairs,
+        }
+    )
+    return result
+
+
 def evaluate(
     inputs: EvalInputs, *, embed: EmbedFn | None = None, progress: Progress | None = None
 ) -> dict[str, Any]:
@@ -392,6 +437,8 @@ def evaluate(
             "fit_seconds": round(fit_seconds, 2),
             "score_seconds": round(score_seconds, 2),
             "n_texts_embedded": len(wanted),
+            "fine_tuned": False,
+            "finetune_seconds": None,
             "per_code": per_code,
         }
     )

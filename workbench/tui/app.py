@@ -21,6 +21,8 @@ from workbench.tui.keymap import KeymapResult, build_keymap, keys_for
 from workbench.tui.suggestions import EngineFactory, Suggestion, SuggestionEngine, load_engine
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from workbench.services.live import Change, ChangeFeed, FileFeed
     from workbench.suggest.cache import CachedEncoder
 
@@ -48,6 +50,7 @@ class WorkbenchApp(App[None]):
         Binding("f6", "disagreements", "Coder disagreements", show=False, id="disagreements"),
         Binding("f7", "pseudonyms", "Review pseudonyms", show=False, id="pseudonyms"),
         Binding("f8", "analysis", "Analysis (matrix coding)", show=False, id="analysis"),
+        Binding("f9", "fine_tune", "Fine-tune suggestions", show=False, id="fine_tune"),
         Binding("u", "undo", "Undo", show=False, id="undo"),
         Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -73,6 +76,7 @@ class WorkbenchApp(App[None]):
         self.background_embedding = True  # embed the corpus after the first suggestions
         self._corpus_started = False
         self._stop_background = threading.Event()
+        self._tuning: Worker[None] | None = None  # the fine-tuning job (F9), while it runs
 
     def get_engine(self) -> SuggestionEngine:
         """The suggestion engine, loaded on first use. Blocking: call from a thread worker."""
@@ -110,6 +114,37 @@ class WorkbenchApp(App[None]):
             return
         self._corpus_started = True
         self.run_worker(self._embed_corpus, thread=True, group="corpus", exit_on_error=False)
+
+    def action_fine_tune(self) -> None:
+        """Fine-tune the model on the project's codings in the background; again: cancel."""
+        job = self._tuning
+        if job is not None and job.is_running:
+            job.cancel()
+            self.notify("fine-tuning: cancelling…", timeout=3)
+            return
+        self.notify(
+            "fine-tuning the model on your codings in the background (a few minutes; "
+            "F9 again cancels)",
+            timeout=6,
+        )
+        self._tuning = self.run_worker(
+            self._fine_tune, thread=True, group="fine-tune", exit_on_error=False
+        )
+
+    def _fine_tune(self) -> None:
+        from workbench.tui.finetune_job import run_fine_tune
+
+        run_fine_tune(self)
+
+    def forget_engine(self) -> None:
+        """Drop the suggestion engine (the model changed): the next request loads it anew."""
+        with self._engine_lock:
+            engine, self._engine = self._engine, None
+            self._encoder = None
+        self._corpus_started = False
+        close = getattr(engine, "close", None)
+        if callable(close):
+            close()
 
     def _embed_corpus(self) -> None:
         from workbench.suggest.background import embed_in_background

@@ -29,7 +29,7 @@ SORTS = (
     ("segments", "segments", True),
     ("codings", "codings", True),
 )
-PAGE = 200  # documents read at a time (virtual scrolling)
+PAGE = 100  # documents read at a time (virtual scrolling; a screen shows about 35)
 NEAR = 40  # the next page is read when the cursor comes this close to the last row read
 
 

@@ -14,7 +14,8 @@ from textual.widgets.tree import TreeNode
 
 from workbench.errors import WorkbenchError
 from workbench.services import code_edit
-from workbench.services.codes import CodeTree, coding_counts
+from workbench.services.codes import CodeTree
+from workbench.services.home_stats import code_counts
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import show
 from workbench.tui.text import plural
@@ -205,7 +206,7 @@ class CodebookPanel(UsesWorkbench, Vertical):
     def reload(self) -> None:
         with self.wb.project.read() as conn:
             tree = CodeTree.load(conn)
-            counts = coding_counts(conn)
+            counts = code_counts(conn)  # from the kept aggregate
         view = self.query_one(CodeTreeView)
         keep = view.selected()
         view.clear()
