@@ -17,33 +17,32 @@ def team(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     return setup_in_process(Team(tmp_path), monkeypatch)
 
 
-def live(team: Team) -> tuple[dict[int, int], dict[tuple[str, int], int]]:
+Counts = tuple[dict[int, int], dict[tuple[str, int], int]]
+
+
+def read_counts(team: Team, per_doc_sql: str, per_code_sql: str) -> Counts:
+    """(codings per document, codings per (code, document)) as the owner reads them."""
     with psycopg.connect(team.owner) as con:
-        per_doc = dict(
-            con.execute(
-                "SELECT d.id, count(c.id) FROM documents d "
-                "LEFT JOIN codings c ON c.document_id = d.id GROUP BY d.id"
-            ).fetchall()
-        )
-        per_code = {
-            (code, doc): n
-            for code, doc, n in con.execute(
-                "SELECT code_id, document_id, count(*) FROM codings GROUP BY 1, 2"
-            ).fetchall()
-        }
+        per_doc = dict(con.execute(per_doc_sql).fetchall())
+        per_code = {(code, doc): n for code, doc, n in con.execute(per_code_sql).fetchall()}
     return per_doc, per_code
 
 
-def kept(team: Team) -> tuple[dict[int, int], dict[tuple[str, int], int]]:
-    with psycopg.connect(team.owner) as con:
-        per_doc = dict(con.execute("SELECT document_id, codings FROM document_counts").fetchall())
-        per_code = {
-            (code, doc): n
-            for code, doc, n in con.execute(
-                "SELECT code_id, document_id, codings FROM code_document_counts"
-            ).fetchall()
-        }
-    return per_doc, per_code
+def live(team: Team) -> Counts:
+    return read_counts(
+        team,
+        "SELECT d.id, count(c.id) FROM documents d "
+        "LEFT JOIN codings c ON c.document_id = d.id GROUP BY d.id",
+        "SELECT code_id, document_id, count(*) FROM codings GROUP BY 1, 2",
+    )
+
+
+def kept(team: Team) -> Counts:
+    return read_counts(
+        team,
+        "SELECT document_id, codings FROM document_counts",
+        "SELECT code_id, document_id, codings FROM code_document_counts",
+    )
 
 
 def test_counts_follow_coders_writes_on_the_server(team: Team) -> None:

@@ -195,6 +195,21 @@ def _reattach(conn: Connection, doc_id: int, kept: _Kept) -> list[str]:
     return lines
 
 
+# the columns bulk inserts of segments and their attributes write (also survey_import)
+SEGMENT_COLUMNS = (
+    "id",
+    "document_id",
+    "idx",
+    "level",
+    "start",
+    "end",
+    "speaker",
+    "timestamp",
+    "parent_id",
+)
+SEGMENT_ATTRIBUTE_COLUMNS = ("segment_id", "key", "value")
+
+
 def _insert_segments(conn: Connection, doc_id: int, doc: ParsedDocument) -> None:
     """Insert all segments with multi-row INSERTs (bulk_sql): ids are assigned here (the
     transaction holds the write lock) so a child can name its parent without a round trip."""
@@ -226,22 +241,9 @@ def _insert_segments(conn: Connection, doc_id: int, doc: ParsedDocument) -> None
             fts_rows.append((sid, text[seg.start : seg.end]))
         if seg.attributes:
             attr_rows.extend((sid, key, value) for key, value in seg.attributes.items())
-    insert_rows(conn, "segments", _SEGMENT_COLUMNS, rows)
-    insert_rows(conn, "segment_attributes", ("segment_id", "key", "value"), attr_rows)
+    insert_rows(conn, "segments", SEGMENT_COLUMNS, rows)
+    insert_rows(conn, "segment_attributes", SEGMENT_ATTRIBUTE_COLUMNS, attr_rows)
     sqlite_extras.index_segments(conn, fts_rows)
-
-
-_SEGMENT_COLUMNS = (
-    "id",
-    "document_id",
-    "idx",
-    "level",
-    "start",
-    "end",
-    "speaker",
-    "timestamp",
-    "parent_id",
-)
 
 
 def set_attributes(conn: Connection, doc_id: int, attributes: dict[str, str]) -> None:

@@ -16,26 +16,18 @@ from workbench.ingest.sentences import paragraph_sentences, too_many_segments
 from workbench.ingest.survey_stream import SurveyScan, survey_batches
 from workbench.services.bulk_sql import insert_rows
 from workbench.services.cases import case_attributes, case_of
-from workbench.services.documents import ImportOutcome, set_attributes
+from workbench.services.documents import (
+    SEGMENT_ATTRIBUTE_COLUMNS,
+    SEGMENT_COLUMNS,
+    ImportOutcome,
+    set_attributes,
+)
 from workbench.store import schema as s
 from workbench.store import sqlite_extras
 from workbench.store.migration_v3 import text_sha256
 from workbench.timeutil import now_iso
 
 Progress = Callable[[int, int, str], None]
-
-_SEGMENTS = (
-    "id",
-    "document_id",
-    "idx",
-    "level",
-    "start",
-    "end",
-    "speaker",
-    "timestamp",
-    "parent_id",
-)
-_ATTRS = ("segment_id", "key", "value")
 
 
 def exists(conn: Connection, name: str) -> bool:
@@ -88,8 +80,8 @@ def store_survey(
                 sid, idx = sid + 1, idx + 1
         if limit is not None and idx > limit:
             raise WorkbenchError(f"{scan.path}: {too_many_segments(limit)}")
-        insert_rows(conn, "segments", _SEGMENTS, rows)
-        insert_rows(conn, "segment_attributes", _ATTRS, attrs)
+        insert_rows(conn, "segments", SEGMENT_COLUMNS, rows)
+        insert_rows(conn, "segment_attributes", SEGMENT_ATTRIBUTE_COLUMNS, attrs)
         sqlite_extras.index_segments(conn, fts)
         next_id = sid
         done += len(batch)
