@@ -159,20 +159,25 @@ def document_total(conn: Connection) -> int:
 
 
 def coverage(conn: Connection, document_ids: list[int]) -> dict[int, int]:
-    """Characters under at least one coding, per document (its codings by index)."""
+    """Characters under at least one coding, per document (their codings in one indexed
+    read, in document and start order)."""
     c = s.codings
-    out: dict[int, int] = {}
-    for doc_id in document_ids:
-        covered = reach = 0
-        spans = conn.execute(
-            select(c.c.start, c.c.end).where(c.c.document_id == doc_id).order_by(c.c.start)
-        )
-        for start, end in spans:
-            start = max(start, reach)
-            if end > start:
-                covered += end - start
-                reach = end
-        out[doc_id] = covered
+    out = dict.fromkeys(document_ids, 0)
+    if not document_ids:
+        return out
+    spans = conn.execute(
+        select(c.c.document_id, c.c.start, c.c.end)
+        .where(c.c.document_id.in_(document_ids))
+        .order_by(c.c.document_id, c.c.start)
+    )
+    current, reach = None, 0
+    for doc_id, start, end in spans:
+        if doc_id != current:
+            current, reach = doc_id, 0
+        start = max(start, reach)
+        if end > start:
+            out[doc_id] += end - start
+            reach = end
     return out
 
 

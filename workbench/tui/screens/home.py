@@ -154,12 +154,16 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         """The first page of the documents, read from the store (sorted, filtered there)."""
         current = self.selected_name()
         self.docs = self.read_page(0)
-        self.lay_out(current)
+        if self.query_one("#documents", DataTable).size.width:
+            self.lay_out(current)
+        else:  # not laid out yet (mounting): fit the columns once the width is known
+            self.call_after_refresh(self.lay_out, current)
 
     def relayout(self) -> None:
         """The rows already read, columns fitted again (a resize; the codebook shown or
-        hidden): no query."""
-        self.lay_out(self.selected_name())
+        hidden): no query, and nothing redrawn when the columns stay as they are."""
+        if self.fit_columns([self.cells(d) for d in self.docs]) != self.widths:
+            self.lay_out(self.selected_name())
 
     def lay_out(self, current: str | None) -> None:
         table = self.query_one("#documents", DataTable)
