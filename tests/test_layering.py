@@ -29,3 +29,24 @@ def test_core_module_imports_no_textual_or_torch(module: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_cli_help_starts_without_rich_or_the_store() -> None:
+    """`workbench --help` is the CLI's start-up floor (issue 15): it prints click's plain help,
+    so neither Rich's help renderer nor SQLAlchemy is imported; brackets come out as written."""
+    code = (
+        "import sys\n"
+        "from workbench.cli import main\n"
+        "for args in ([], ['--help'], ['keys', '--help']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "bad = [m for m in ('rich', 'typer.rich_utils', 'sqlalchemy', 'numpy') if m in sys.modules]\n"
+        "print('LOADED', ','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.rstrip().endswith("LOADED")
+    assert "[keys] table" in out.stdout  # Rich markup would have eaten it
+    assert "Commands:" in out.stdout and "matrix" in out.stdout
+    assert out.stdout.count("Usage: workbench [OPTIONS] COMMAND") == 2  # bare `workbench` too

@@ -15,9 +15,11 @@ try:  # typer >= 0.17 ships its own copy of click: its exceptions are not click'
 except ImportError:  # pragma: no cover - older typer uses click itself
     _typer_click = click.exceptions  # type: ignore[assignment]
 
+from workbench.cli.help_format import PLAIN_HELP
 from workbench.errors import WorkbenchError
 
 app = typer.Typer(
+    **PLAIN_HELP,
     name="workbench",
     help="Workbench: local-first qualitative coding. Every command takes --project PATH.",
     no_args_is_help=True,
@@ -113,7 +115,8 @@ def _run(args: list[str]) -> int:
         typer.echo("aborted", err=True)
         return 130
     except _CLICK_ERRORS as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":  # the help was printed: not an error
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, no error
+            typer.echo(exc.format_message())
             return 0
         typer.echo(usage_line(exc), err=True)
         return 2

@@ -10,9 +10,12 @@ import typer
 
 from workbench.cli import app
 from workbench.cli.common import ProjectOpt, info, project_session
+from workbench.cli.help_format import PLAIN_HELP
 from workbench.errors import WorkbenchError
 
-codebook_app = typer.Typer(help="Codebooks: import, export, validate, merge.", no_args_is_help=True)
+codebook_app = typer.Typer(
+    **PLAIN_HELP, help="Codebooks: import, export, validate, merge.", no_args_is_help=True
+)
 app.add_typer(codebook_app, name="codebook")
 
 YAML_EXT = (".yaml", ".yml")

@@ -9,9 +9,12 @@ import typer
 
 from workbench.cli import app
 from workbench.cli.common import ProjectOpt, info, project_path, project_session
+from workbench.cli.help_format import PLAIN_HELP
 
 export_app = typer.Typer(
-    help="Export coded excerpts (CSV) or the project (REFI-QDA).", no_args_is_help=True
+    **PLAIN_HELP,
+    help="Export coded excerpts (CSV) or the project (REFI-QDA).",
+    no_args_is_help=True,
 )
 app.add_typer(export_app, name="export")
 

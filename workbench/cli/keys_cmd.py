@@ -21,7 +21,7 @@ def keys(
     ] = TableFormat.table,
 ) -> None:
     """Every key of the TUI by screen, with the name to rebind it by in the config file's
-    [keys] table (e.g. code = "k"). Unknown names in [keys] are errors (exit 2); keys that
+    [keys] table, as in code = "k". Unknown names in [keys] are errors (exit 2); keys that
     end up doing two things on one screen are listed on stderr."""
     from workbench.config import config_path, load_config
     from workbench.tui.keymap import build_keymap, keymap_rows

@@ -14,9 +14,11 @@ from workbench.cli.common import (
     print_table,
     project_session,
 )
+from workbench.cli.help_format import PLAIN_HELP
 from workbench.errors import WorkbenchError
 
 pseudonyms_app = typer.Typer(
+    **PLAIN_HELP,
     help="Find personal identifiers, review them, and replace them on the way out "
     "(--pseudonymise on exports, report and search). Stored text never changes.",
     no_args_is_help=True,

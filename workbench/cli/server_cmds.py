@@ -13,9 +13,11 @@ import typer
 
 from workbench.cli import app
 from workbench.cli.common import info
+from workbench.cli.help_format import PLAIN_HELP
 from workbench.errors import WorkbenchError
 
 server_app = typer.Typer(
+    **PLAIN_HELP,
     help="A team server on PostgreSQL: create the project and its roles, add logins, "
     "move a laptop project up, watch live changes.",
     no_args_is_help=True,

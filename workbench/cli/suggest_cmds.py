@@ -18,11 +18,12 @@ from workbench.cli.common import (
     progress_bar,
     project_session,
 )
+from workbench.cli.help_format import PLAIN_HELP
 
 COLUMNS = ("document", "segment", "start", "end", "code", "score", "reason")
 
 
-suggest_app = typer.Typer(invoke_without_command=True)
+suggest_app = typer.Typer(**PLAIN_HELP, invoke_without_command=True)
 app.add_typer(suggest_app, name="suggest")
 
 
