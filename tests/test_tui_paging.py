@@ -13,9 +13,10 @@ from workbench.services.coding import add_coding
 from workbench.services.importing import ImportRequest, import_files
 from workbench.store.db import open_project
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.screens import home, retrieval
+from workbench.tui.screens import home, retrieval, search
 from workbench.tui.screens.home import HomeScreen
 from workbench.tui.screens.retrieval import RetrievalScreen
+from workbench.tui.screens.search import SearchScreen
 
 SIZE = (120, 40)
 
@@ -26,7 +27,7 @@ def project(tmp_path: Path) -> Path:
     notes = tmp_path / "notes"
     notes.mkdir()
     for i in range(12):
-        (notes / f"note_{i:02d}.txt").write_text(f"Field note {i}. The rota changed.\n")
+        (notes / f"note_{i:02d}.txt").write_text(f"Field note {i}: café ☕ 😀. The rota changed.\n")
     proj = open_project(path)
     try:
         import_files(proj, ImportRequest(paths=sorted(notes.iterdir()), kind="field-notes"))
@@ -96,4 +97,35 @@ async def test_retrieval_pages_and_exports_every_excerpt(
         await pilot.pause()
     with out.open(encoding="utf-8") as fh:
         assert sum(1 for _ in csv.DictReader(fh)) == total  # the pages not read yet too
+    assert app.errors == []
+
+
+async def test_words_search_counts_every_match_and_pages_them(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "PAGE", 5)
+    monkeypatch.setattr(search, "NEAR", 1)
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"rota", "enter")
+        await pilot.pause()
+        assert screen.total == 12 and len(screen.hits) == 5  # a page read, every match counted
+        assert "12 passages match 'rota'" in str(screen.query_one("#search-summary").render())
+        await pilot.press(*["down"] * 11)
+        await pilot.pause()
+        assert len(screen.hits) == 12
+        assert len({h.segment_id for h in screen.hits}) == 12
+        proj = open_project(project)
+        with proj.read() as conn:  # each hit's text is exactly its span (past é, ☕ and 😀)
+            for h in screen.hits:
+                doc = conn.exec_driver_sql(
+                    "SELECT text FROM documents WHERE name = ?", (h.document,)
+                ).scalar_one()
+                assert h.text == doc[h.start : h.end] and "rota" in h.text
+        proj.close()
     assert app.errors == []

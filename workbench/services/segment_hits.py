@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
 from workbench.store import schema as s
@@ -42,7 +42,9 @@ def segment_hits(conn: Connection, scored: list[tuple[int, float]]) -> list[Segm
             s.segments.c.speaker,
             s.segments.c.start,
             s.segments.c.end,
-            s.documents.c.text,
+            func.substr(
+                s.documents.c.text, s.segments.c.start + 1, s.segments.c.end - s.segments.c.start
+            ),
             parent.c.idx,
         )
         .join(s.documents, s.documents.c.id == s.segments.c.document_id)
@@ -55,15 +57,24 @@ def segment_hits(conn: Connection, scored: list[tuple[int, float]]) -> list[Segm
         r = rows.get(sid)
         if r is not None:
             outer = r[7] if r[7] is not None else r[2]
-            text = r[6][r[4] : r[5]]
-            out.append(SegmentHit(sid, r[1], r[2], r[3], r[4], r[5], text, score, outer))
+            out.append(SegmentHit(sid, r[1], r[2], r[3], r[4], r[5], r[6], score, outer))
     return out
 
 
-def full_text_search(conn: Connection, query: str, limit: int = 200) -> list[SegmentHit]:
+def full_text_search(
+    conn: Connection, query: str, limit: int = 200, offset: int = 0
+) -> list[SegmentHit]:
+    """One page of the passages matching `query` (words, "a phrase"), best first."""
     from workbench.store.sqlite_extras import search_segments
 
-    return segment_hits(conn, search_segments(conn, query, limit))
+    return segment_hits(conn, search_segments(conn, query, limit, offset))
+
+
+def full_text_total(conn: Connection, query: str) -> int:
+    """How many passages match `query` in all (for "N passages match" over every page)."""
+    from workbench.store.sqlite_extras import count_segment_matches
+
+    return count_segment_matches(conn, query)
 
 
 def outer_segment_numbers(conn: Connection, document_id: int) -> dict[int, int]:

@@ -202,7 +202,9 @@ def to_tsquery(query: str) -> str:
     return " & ".join(parts)
 
 
-def search_segments(conn: Connection, query: str, limit: int = 100) -> list[tuple[int, float]]:
+def search_segments(
+    conn: Connection, query: str, limit: int = 100, offset: int = 0
+) -> list[tuple[int, float]]:
     """Segment ids matching `query`, best first (rank negated: lower is better, as bm25)."""
     q = to_tsquery(query)
     if not q:
@@ -210,11 +212,19 @@ def search_segments(conn: Connection, query: str, limit: int = 100) -> list[tupl
     rows = conn.execute(
         text(
             "SELECT rowid, ts_rank(tsv, to_tsquery('simple', :q)) AS rank FROM segment_fts "
-            "WHERE tsv @@ to_tsquery('simple', :q) ORDER BY rank DESC, rowid LIMIT :n"
+            "WHERE tsv @@ to_tsquery('simple', :q) ORDER BY rank DESC, rowid LIMIT :n OFFSET :o"
         ),
-        {"q": q, "n": limit},
+        {"q": q, "n": limit, "o": offset},
     )
     return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def count_segment_matches(conn: Connection, query: str) -> int:
+    q = to_tsquery(query)
+    if not q:
+        return 0
+    sql = "SELECT count(*) FROM segment_fts WHERE tsv @@ to_tsquery('simple', :q)"
+    return int(conn.execute(text(sql), {"q": q}).scalar_one())
 
 
 # ---- logins ----------------------------------------------------------------------------

@@ -84,20 +84,35 @@ def to_fts_query(query: str) -> str:
     return " AND ".join(parts)
 
 
-def search_segments(conn: Connection, query: str, limit: int = 100) -> list[tuple[int, float]]:
-    """Segment ids matching `query`, best (lowest bm25) first."""
+def search_segments(
+    conn: Connection, query: str, limit: int = 100, offset: int = 0
+) -> list[tuple[int, float]]:
+    """Segment ids matching `query`, best (lowest bm25) first: `limit` of them from `offset`."""
     if conn.dialect.name == "postgresql":
         from workbench.store import postgres_extras
 
-        return postgres_extras.search_segments(conn, query, limit)
+        return postgres_extras.search_segments(conn, query, limit, offset)
     fts = to_fts_query(query)
     if not fts:
         return []
     rows = conn.execute(
         text(
             "SELECT rowid, bm25(segment_fts) AS rank FROM segment_fts "
-            "WHERE segment_fts MATCH :q ORDER BY rank LIMIT :n"
+            "WHERE segment_fts MATCH :q ORDER BY rank, rowid LIMIT :n OFFSET :o"
         ),
-        {"q": fts, "n": limit},
+        {"q": fts, "n": limit, "o": offset},
     )
     return [(int(r[0]), float(r[1])) for r in rows]
+
+
+def count_segment_matches(conn: Connection, query: str) -> int:
+    """How many segments match `query` (all of them, not one page)."""
+    if conn.dialect.name == "postgresql":
+        from workbench.store import postgres_extras
+
+        return postgres_extras.count_segment_matches(conn, query)
+    fts = to_fts_query(query)
+    if not fts:
+        return 0
+    sql = "SELECT count(*) FROM segment_fts WHERE segment_fts MATCH :q"
+    return int(conn.execute(text(sql), {"q": fts}).scalar_one())

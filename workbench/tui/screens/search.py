@@ -16,7 +16,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from workbench.services.segment_hits import SegmentHit, full_text_search, segment_hits
+from workbench.services.segment_hits import (
+    SegmentHit,
+    full_text_search,
+    full_text_total,
+    segment_hits,
+)
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import guard
 from workbench.tui.messages import HitsReady, WorkerProgress
@@ -25,6 +30,9 @@ from workbench.tui.widgets.footer import WorkbenchFooter
 
 if TYPE_CHECKING:
     from workbench.suggest.similar import SimilarHit
+
+PAGE = 200  # passages read at a time in a words search
+NEAR = 40  # the next page is read when the cursor comes this close to the last row read
 
 
 class SearchScreen(UsesWorkbench, Screen[None]):
@@ -46,6 +54,8 @@ class SearchScreen(UsesWorkbench, Screen[None]):
         self.hits: list[SegmentHit] = []
         self.words: list[str] = []  # the words searched for (shown in the results)
         self.partial = ""  # summary of a first answer while the rest is embedded
+        self.query_text = ""  # the words search shown, while more of its pages can be read
+        self.total = 0  # passages matching it, all pages
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,8 +107,27 @@ class SearchScreen(UsesWorkbench, Screen[None]):
             self.meaning_search(query, None)
             return
         with self.wb.project.read() as conn:
-            hits = full_text_search(conn, query)
-        self.show(hits, f"{plural(len(hits), 'passage')} match '{query}'")
+            hits = full_text_search(conn, query, PAGE)
+            total = len(hits) if len(hits) < PAGE else full_text_total(conn, query)
+        self.show(hits, f"{plural(total, 'passage')} match '{query}'")
+        self.query_text, self.total = query, total
+
+    @on(DataTable.RowHighlighted, "#hits")
+    @guard
+    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if self.query_text and len(self.hits) < self.total:
+            if event.cursor_row >= len(self.hits) - NEAR:
+                self.load_more()
+
+    def load_more(self) -> None:
+        """Append the next page of a words search (virtual scrolling over every match)."""
+        with self.wb.project.read() as conn:
+            more = full_text_search(conn, self.query_text, PAGE, offset=len(self.hits))
+        if not more:
+            self.total = len(self.hits)  # the index changed under us: stop here
+            return
+        self.add_rows(more, start=len(self.hits))
+        self.hits.extend(more)
 
     @work(thread=True, exclusive=True, group="meaning-search", exit_on_error=False)
     def meaning_search(self, query: str | None, segment_id: int | None) -> None:
@@ -183,13 +212,21 @@ class SearchScreen(UsesWorkbench, Screen[None]):
             )
 
     def show(self, hits: list[SegmentHit], summary: str) -> None:
-        self.hits = hits
+        self.hits = list(hits)
+        self.query_text, self.total = "", len(hits)  # a words search sets its own after
         self.query_one("#search-progress", ProgressBar).display = False
         table = self.query_one("#hits", DataTable)
         table.clear()
+        self.add_rows(self.hits, start=0)
+        self.query_one("#search-summary", Static).update(summary)
+        if self.hits:
+            table.focus()
+
+    def add_rows(self, hits: list[SegmentHit], start: int) -> None:
+        table = self.query_one("#hits", DataTable)
         wide = self.app.size.width >= 120
         width = max(30, self.app.size.width - (56 if wide else 46))
-        for i, h in enumerate(self.hits):
+        for i, h in enumerate(hits, start):
             text = around_match(h.text, self.words, width)  # the matched words, not the start
             table.add_row(
                 clip(h.document, 24 if wide else 18),
@@ -198,9 +235,6 @@ class SearchScreen(UsesWorkbench, Screen[None]):
                 text,
                 key=str(i),
             )
-        self.query_one("#search-summary", Static).update(summary)
-        if self.hits:
-            table.focus()
 
     @on(DataTable.RowSelected, "#hits")
     @guard
