@@ -383,3 +383,30 @@ def test_near_duplicate_spans_become_one_training_row() -> None:
     }
     merged = merge_near_duplicates(spans)
     assert merged == {(1, 100, 200): {"a", "b"}, (1, 120, 140): {"c"}, (2, 100, 200): {"d"}}
+
+
+def test_few_codings_fit_with_the_embedded_passages_as_background(
+    words_engine: SuggestionEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With fewer than 30 coded passages the ranker is told how common each code is from the
+    project's passages already embedded (never embedding any for it)."""
+    from workbench.suggest import engine as engine_mod
+
+    seen: list[list[str]] = []
+    fit = engine_mod.Ranker.fit
+
+    def spy(self, texts, positives, negatives=None, unlabelled=()):  # type: ignore[no-untyped-def]
+        seen.append(list(unlabelled))
+        return fit(self, texts, positives, negatives, unlabelled=unlabelled)
+
+    monkeypatch.setattr(engine_mod.Ranker, "fit", spy)
+    assert words_engine._embedded_passages(1000) == []  # nothing embedded yet: no background
+    assert words_engine.prepare()  # the corpus embedded (and a fit)
+    background = words_engine._embedded_passages(1000)
+    corpus = {u.text for u in words_engine.units() if u.worth_suggesting}
+    assert background and set(background) <= corpus
+    assert not words_engine.encoder.missing(background)
+    words_engine.retrain()
+    words_engine.wait()
+    assert seen and set(seen[-1]) == set(background)
+    assert len(words_engine._embedded_passages(2)) <= 2

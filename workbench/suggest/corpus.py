@@ -13,16 +13,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from workbench.store import schema as s
 
-MIN_SENTENCES = 2
-MIN_WORDS = 6
-NEAR_DUPLICATE = 0.8  # overlap share at which two coded spans count as one passage  # shorter units are not offered in corpus-wide suggestions
+MIN_SENTENCES = 2  # a unit with this many sentence children is also scored per sentence
+MIN_WORDS = 6  # shorter units are not offered in corpus-wide suggestions
+NEAR_DUPLICATE = 0.8  # overlap share at which two coded spans count as one passage
 INTERVIEWER_LABELS = frozenset(
     {"interviewer", "int", "i", "moderator", "facilitator", "researcher"}
-)  # a unit with this many sentence children is also scored per sentence
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,35 @@ def load_units(
             Unit(r.id, r.document_id, r.name, r.idx, r.start, r.end, text, pieces, r.speaker)
         )
     return out
+
+
+def sample_passages(conn: Connection, n: int) -> list[str]:
+    """About `n` unit texts (outer segments worth suggesting for) spread evenly over the
+    project, read by segment id without scanning the segments table or whole documents:
+    the uncoded passages from which the ranker estimates how common each code is."""
+    seg, doc = s.segments, s.documents
+    lo, hi = conn.execute(select(func.min(seg.c.id), func.max(seg.c.id))).one()
+    if lo is None or n <= 0:
+        return []
+    step = max((hi - lo + 1) / (4 * n), 1.0)  # about one segment in four is an outer one
+    ids = sorted({int(lo + i * step) for i in range(4 * n) if lo + i * step <= hi})
+    q = (
+        select(
+            seg.c.id,
+            func.substr(doc.c.text, seg.c.start + 1, seg.c.end - seg.c.start),
+            seg.c.speaker,
+        )
+        .join(doc, doc.c.id == seg.c.document_id)
+        .where(seg.c.parent_id.is_(None))
+    )
+    out: list[str] = []
+    for lo_i in range(0, len(ids), 500):
+        chunk = ids[lo_i : lo_i + 500]
+        for _id, raw, speaker in conn.execute(q.where(seg.c.id.in_(chunk))):
+            unit = Unit(0, 0, "", 0, 0, 0, _clean(raw or ""), (), speaker)
+            if unit.text and unit.worth_suggesting:
+                out.append(unit.text)
+    return out[:n] if len(out) > n else out
 
 
 def merge_near_duplicates(

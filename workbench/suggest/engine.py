@@ -23,7 +23,14 @@ from workbench.services.coding import CodingRow, add_coding
 from workbench.services.suggestion_feedback import record_feedback
 from workbench.store.db import Project, open_project
 from workbench.suggest.cache import CachedEncoder, TextEncoder
-from workbench.suggest.corpus import Unit, decided, load_units, store_signature, training_data
+from workbench.suggest.corpus import (
+    Unit,
+    decided,
+    load_units,
+    sample_passages,
+    store_signature,
+    training_data,
+)
 from workbench.suggest.learning import LiveRanker
 from workbench.suggest.profiles import profiles_from_tree
 from workbench.suggest.ranker import Ranker
@@ -85,9 +92,20 @@ class SuggestionEngine:
         if not tree.codes:
             raise WorkbenchError(NO_CODEBOOK)
         ranker = Ranker(profiles_from_tree(tree), self.encoder)
-        ranker.fit(data.texts, data.positives, data.negatives)
+        few = len(data) < ranker.options.min_calibration_rows
+        background = self._embedded_passages(ranker.options.max_prior_passages) if few else []
+        ranker.fit(data.texts, data.positives, data.negatives, unlabelled=background)
         self._fitted_on = signature
         return ranker
+
+    def _embedded_passages(self, n: int) -> list[str]:
+        """Up to `n` of the project's passages whose vectors are in the cache already (none
+        is embedded for this): with few passages coded, the ranker reads from them how
+        common each code is (`Ranker.fit(unlabelled=)`)."""
+        with self.project.read() as conn:
+            texts = sample_passages(conn, n)
+        missing = set(self.encoder.missing(texts))
+        return [t for t in texts if t not in missing]
 
     def _refresh(self) -> None:
         """Retrain when the store changed since the last fit in a way no decision announced

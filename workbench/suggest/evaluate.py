@@ -366,7 +366,7 @@ def evaluate(
     inputs: EvalInputs, *, embed: EmbedFn | None = None, progress: Progress | None = None
 ) -> dict[str, Any]:
     """Embed, fit, score and measure prepared inputs."""
-    from workbench.suggest.ranker import Ranker
+    from workbench.suggest.ranker import Ranker, RankerOptions, prior_sample
 
     profiles, rows, gold = inputs.profiles, inputs.rows, inputs.gold
     train, test = inputs.train, inputs.test
@@ -376,7 +376,11 @@ def evaluate(
     book = [t for p in profiles for _, t in p.positive_texts()] + [
         t for p in profiles for t in p.negative_texts()
     ]
-    wanted = list(dict.fromkeys([rows[i].text for i in train + test] + book))
+    # zero-shot: the training split's texts (never their codes) are the uncoded passages a
+    # project has, from which the ranker estimates how common each code is
+    pool = [r.text for r in rows if r.split == "train"] if not train else []
+    background = prior_sample(pool, RankerOptions().max_prior_passages)
+    wanted = list(dict.fromkeys([rows[i].text for i in train + test] + book + background))
     embed_fn = embed or default_embed
     t0 = time.perf_counter()
     vectors = np.asarray(embed_fn(wanted, progress), dtype=np.float32)
@@ -391,7 +395,7 @@ def evaluate(
 
     t0 = time.perf_counter()
     ranker = Ranker(profiles, encode)
-    ranker.fit([rows[i].text for i in train], [gold[i] for i in train])
+    ranker.fit([rows[i].text for i in train], [gold[i] for i in train], unlabelled=background)
     fit_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     test_texts = [rows[i].text for i in test]

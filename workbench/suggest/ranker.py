@@ -15,6 +15,10 @@ How a passage gets a score for a code:
 4. Calibration (see `workbench.suggest.calibration`): per-code Platt curves and thresholds
    fitted on leave-one-out scores of the labelled passages (or of the codebook's examples
    when there are fewer than `min_calibration_rows` labelled passages).
+5. Prior (codebook calibration only): curves fitted on the codebook's texts assume each code
+   is as common as its share of those texts. Given unlabelled passages, each code's curve is
+   moved so that it assumes instead the code's share among them (its mean score over them,
+   one step of Saerens et al.'s prior correction), so common themes rank above rare ones.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ class RankerOptions:
     min_calibration_rows: int = 30  # fewer labelled passages: calibrate on codebook examples
     offset_prior_rows: float = 10.0  # coded passages at which a code's own base rate counts half
     max_train_rows: int = 6000  # more labelled passages: a deterministic random subset
+    # with fewer than min_calibration_rows labelled passages (calibration on the codebook):
+    book_platt_strength: float = 100.0  # a code's 3-12 texts say little about its own curve
+    book_profile_weight: float = 1.0  # w_c: the profile counts more with nothing coded
+    prior_rows: float = 10.0  # pseudo-passages at the codebook's share when estimating priors
+    max_prior_passages: int = 1000  # unlabelled passages used for the priors (evenly spaced)
 
 
 @dataclass
@@ -173,8 +182,13 @@ class Ranker:
         texts: list[str],
         positives: list[set[str]],
         negatives: list[set[str]] | None = None,
+        unlabelled: Sequence[str] = (),
     ) -> None:
-        """Learn from labelled passages (none: zero-shot from the codebook alone)."""
+        """Learn from labelled passages (none: zero-shot from the codebook alone).
+
+        `unlabelled`: passages of the same kind as those to be scored, labels unknown (a
+        project's uncoded passages); with too few labelled passages to calibrate on, they set
+        how common each code is (step 5 of the module docstring). Otherwise unused."""
         o = self.options
         negatives = negatives if negatives is not None else [set() for _ in texts]
         if not len(texts) == len(positives) == len(negatives):
@@ -208,10 +222,12 @@ class Ranker:
         )
 
         n_pos = (targets[n_book:] == 1).sum(axis=0)
-        profile_w = o.profile_weight * o.profile_halflife / (o.profile_halflife + n_pos)
         labelled = np.flatnonzero(~np.isnan(targets[n_book:]).all(axis=1)) + n_book
         full = [i for i in labelled if not np.isnan(targets[i]).any()]
-        if len(full) >= o.min_calibration_rows:
+        from_book = len(full) < o.min_calibration_rows
+        weight = o.book_profile_weight if from_book else o.profile_weight
+        profile_w = weight * o.profile_halflife / (o.profile_halflife + n_pos)
+        if not from_book:
             rows = np.array(labelled)
             z = self._profile(all_vecs[rows], rejections=False)
             t = targets[rows]
@@ -225,7 +241,8 @@ class Ranker:
             t[np.flatnonzero(thin), self._powner[thin]] = np.nan
         raw = ridge.loo[rows] + profile_w * z
         known = ~np.isnan(t)
-        platt = fit_platt(raw, t == 1, known, o.platt_strength)
+        strength = o.book_platt_strength if from_book else o.platt_strength
+        platt = fit_platt(raw, t == 1, known, strength)
         full_mask = known.all(axis=1)
         decisions = choose_decisions(platt(raw[full_mask]), t[full_mask] == 1, o.threshold_shrink)
         self._trained = _Trained(
@@ -240,6 +257,23 @@ class Ranker:
             decisions=decisions,
             n_labelled=len(texts),
         )
+        sample = prior_sample(unlabelled, o.max_prior_passages)
+        if from_book and sample:
+            self._trained.platt = self._with_prior(platt, t, sample)
+
+    def _with_prior(self, platt: Platt, t: np.ndarray, sample: list[str]) -> Platt:
+        """`platt` moved from each code's share of the calibration rows `t` to its estimated
+        share of the unlabelled passages `sample` (a shift of the curve's intercept)."""
+        _, learner, profile = self._parts(sample)
+        probs = platt(learner + self._require().profile_w * profile)
+        known = ~np.isnan(t)
+        pos = (t == 1) & known
+        pooled = pos.sum() / max(int(known.sum()), 1)  # the shared curve's share
+        n_pos = pos.sum(axis=0)
+        base = np.where(n_pos > 0, n_pos / np.maximum(known.sum(axis=0), 1), pooled)
+        m = self.options.prior_rows
+        prior = (probs.sum(axis=0) + m * base) / (len(sample) + m)
+        return Platt(a=platt.a, b=platt.b + _logit(prior) - _logit(base))
 
     def _offset(self, targets: np.ndarray, n_book: int) -> np.ndarray:
         """Each code's score for a passage unlike any training row: its share among the coded
@@ -339,6 +373,20 @@ class Ranker:
         if kind == "definition":
             return prefix + f'fits the definition: "{_short(ptext)}"'
         return prefix + f'like {kind} "{_short(ptext)}"'
+
+
+def prior_sample(texts: Sequence[str], limit: int) -> list[str]:
+    """The unlabelled passages `fit` uses for code priors: at most `limit` non-blank ones,
+    evenly spaced (deterministic; a caller embedding texts ahead can embed just these)."""
+    kept = [t for t in texts if t.strip()]
+    if len(kept) <= limit:
+        return kept
+    return [kept[i] for i in np.linspace(0, len(kept) - 1, max(limit, 0)).round().astype(int)]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
 
 
 def _short(text: str, n: int = 80) -> str:
