@@ -160,3 +160,28 @@ async def test_reopen_choose_coders_and_jump(project: Path) -> None:
     assert "disagreements" in {b.action for b in groups["Home (documents)"]}
     resolutions, consensus, _ = store(project)
     assert resolutions == [] and consensus == []
+
+
+async def test_many_disagreements_are_added_to_the_table_as_you_scroll(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.tui.screens import disagreements
+
+    monkeypatch.setattr(disagreements, "PAGE", 2)
+    monkeypatch.setattr(disagreements, "NEAR", 1)
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot)
+        table = screen.query_one("#disagreements")
+        assert len(screen.rows) == 4 and table.row_count == 2  # a page in the table
+        assert "4 disagreements" in shown(screen, "#dis-summary")  # counted over all
+        await pilot.press("down")
+        await pilot.pause()
+        assert table.row_count == 4
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert screen.current() == screen.rows[3]
+        await pilot.press("b")  # settling a later row keeps the table whole and in order
+        await pilot.pause()
+        assert table.row_count >= 4 and screen.rows[3].resolution is not None
+    assert app.errors == []

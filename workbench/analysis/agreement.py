@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from workbench.analysis.stats import cohen_kappa, krippendorff_alpha_nominal, percent_agreement
 from workbench.errors import WorkbenchError
@@ -97,8 +97,11 @@ def _stats(name: str, code_id: str, a: np.ndarray, b: np.ndarray) -> CodeAgreeme
 
 
 def _lowest_units(conn: Connection, doc_id: int, name: str) -> list[Unit]:
+    g = s.segments
     rows = conn.execute(
-        select(s.segments).where(s.segments.c.document_id == doc_id).order_by(s.segments.c.idx)
+        select(g.c.id, g.c.idx, g.c.level, g.c.speaker, g.c.parent_id, g.c.start, g.c.end)
+        .where(g.c.document_id == doc_id)
+        .order_by(g.c.idx)
     ).all()
     by_id = {r.id: r for r in rows}
     has_sentences = any(r.level == "sentence" for r in rows)
@@ -112,13 +115,18 @@ def _lowest_units(conn: Connection, doc_id: int, name: str) -> list[Unit]:
     return out
 
 
-def _applied(units: list[Unit], codings: list[CodingRow]) -> np.ndarray:
-    """1 where any coding overlaps the unit."""
-    starts = np.array([u.start for u in units])
-    ends = np.array([u.end for u in units])
-    out = np.zeros(len(units), dtype=np.int8)
+def _applied(starts: np.ndarray, ends: np.ndarray, codings: list[CodingRow]) -> np.ndarray:
+    """1 where any coding overlaps the unit (units given by their start and end arrays)."""
+    out = np.zeros(len(starts), dtype=np.int8)
     for c in codings:
         out |= ((starts < c.end) & (ends > c.start)).astype(np.int8)
+    return out
+
+
+def _by_document_and_code(codings: list[CodingRow]) -> dict[tuple[int, str], list[CodingRow]]:
+    out: dict[tuple[int, str], list[CodingRow]] = {}
+    for c in codings:
+        out.setdefault((c.document_id, c.code_id), []).append(c)
     return out
 
 
@@ -153,10 +161,11 @@ def compute_agreement(
     shared = sorted({c.document_id for c in ca} & {c.document_id for c in cb})
     if not shared:
         raise WorkbenchError(f"{coder_a} and {coder_b} have not coded any document in common")
-    docs = {
-        r.id: r
-        for r in conn.execute(select(s.documents.c.id, s.documents.c.name, s.documents.c.text))
-    }
+    d = s.documents
+    docs: dict[int, tuple[str, int]] = {}  # id -> (name, text length): no text is read
+    for lo in range(0, len(shared), 500):
+        q = select(d.c.id, d.c.name, func.length(d.c.text)).where(d.c.id.in_(shared[lo : lo + 500]))
+        docs.update((int(i), (str(n), int(k or 0))) for i, n, k in conn.execute(q))
     if codes:
         code_ids = [tree.resolve(c).id for c in codes]
     else:
@@ -167,19 +176,21 @@ def compute_agreement(
     vec_a: dict[str, list[np.ndarray]] = {cid: [] for cid in code_ids}
     vec_b: dict[str, list[np.ndarray]] = {cid: [] for cid in code_ids}
     disagreements: list[tuple[Unit, str, str]] = []
+    by_a, by_b = _by_document_and_code(ca), _by_document_and_code(cb)
     for doc_id in shared:
-        name = docs[doc_id].name
+        name = docs[doc_id][0]
         units = _lowest_units(conn, doc_id, name) if unit == "segment" else []
+        starts = np.array([u.start for u in units], dtype=np.int64)
+        ends = np.array([u.end for u in units], dtype=np.int64)
         for cid in code_ids:
-            ra = [c for c in ca if c.document_id == doc_id and c.code_id == cid]
-            rb = [c for c in cb if c.document_id == doc_id and c.code_id == cid]
+            ra, rb = by_a.get((doc_id, cid), []), by_b.get((doc_id, cid), [])
             if unit == "segment":
-                va, vb = _applied(units, ra), _applied(units, rb)
+                va, vb = _applied(starts, ends, ra), _applied(starts, ends, rb)
                 for i in np.nonzero(va != vb)[0]:
                     who = coder_a if va[i] else coder_b
                     disagreements.append((units[int(i)], tree.codes[cid].name, who))
             else:
-                n = len(docs[doc_id].text)
+                n = docs[doc_id][1]
                 va, vb = _char_vector(n, ra), _char_vector(n, rb)
             vec_a[cid].append(va)
             vec_b[cid].append(vb)
@@ -197,7 +208,7 @@ def compute_agreement(
     return AgreementResult(
         unit=unit,
         coders=(coder_a, coder_b),
-        documents=[docs[d].name for d in shared],
+        documents=[docs[i][0] for i in shared],
         overall=_stats("(overall)", "", a_all, b_all),
         per_code=per_code,
         disagreements=disagreements,

@@ -42,6 +42,8 @@ from workbench.tui.widgets.passage import marked_passage
 from workbench.tui.widgets.transcript import code_color
 
 WIDE = 120  # from this width the speaker has its own column
+PAGE = 200  # table rows added at a time (a big project has tens of thousands)
+NEAR = 40  # more rows are added when the cursor comes this close to the last one
 
 
 class DisagreementScreen(UsesWorkbench, Screen[None]):
@@ -64,6 +66,7 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
         self.shown: list[int] = []  # indexes into rows, in table order
         self.hide_resolved = False
         self.numbers: dict[int, dict[int, int]] = {}  # document -> segment number -> its ¶
+        self.added = 0  # rows of `shown` in the table so far
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -87,8 +90,12 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
         return ["Document", "¶", "Code", "Applied by", "Settled"]
 
     def paragraph(self, d: Disagreement) -> int:
-        """The ¶ number of the disagreement's turn: the number the coding screen shows."""
-        return self.numbers.get(d.document_id, {}).get(d.segment, d.segment)
+        """The ¶ number of the disagreement's turn: the number the coding screen shows (each
+        document's numbers read when one of its rows is first shown)."""
+        if d.document_id not in self.numbers:
+            with self.wb.project.read() as conn:
+                self.numbers[d.document_id] = outer_segment_numbers(conn, d.document_id)
+        return self.numbers[d.document_id].get(d.segment, d.segment)
 
     # Loading ----------------------------------------------------------------------------------
 
@@ -106,10 +113,7 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
                         )
                     self.coders = (top[0], top[1])
                 self.rows = list_disagreements(conn, *self.coders)
-                self.numbers = {
-                    doc: outer_segment_numbers(conn, doc)
-                    for doc in {d.document_id for d in self.rows}
-                }
+                self.numbers = {}
         except WorkbenchError as exc:
             self.query_one("#dis-summary", Static).update(str(exc))
             self.fill()
@@ -125,7 +129,18 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
         self.shown = [
             i for i, d in enumerate(self.rows) if not (self.hide_resolved and d.resolution)
         ]
-        for i in self.shown:
+        self.added = 0
+        self.add_rows(max(PAGE, (keep or 0) + NEAR))
+        if keep is not None and self.shown:
+            table.move_cursor(row=min(keep, len(self.shown) - 1))
+        self.summary()
+        self.show_passage()
+
+    def add_rows(self, n: int) -> None:
+        """The next `n` rows of `shown` into the table."""
+        table = self.query_one("#disagreements", DataTable)
+        columns = self.columns()
+        for i in self.shown[self.added : self.added + n]:
             d = self.rows[i]
             cells = {
                 "Document": clip(d.document, 24),
@@ -136,10 +151,12 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
                 "Settled": d.resolution.describe() if d.resolution else "",
             }
             table.add_row(*(cells[c] for c in columns), key=str(i))
-        if keep is not None and self.shown:
-            table.move_cursor(row=min(keep, len(self.shown) - 1))
-        self.summary()
-        self.show_passage()
+        self.added = min(len(self.shown), self.added + n)
+
+    @on(DataTable.RowHighlighted, "#disagreements")
+    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if self.added < len(self.shown) and event.cursor_row >= self.added - NEAR:
+            self.add_rows(PAGE)
 
     def summary(self) -> None:
         if self.coders is None:
