@@ -385,11 +385,11 @@ def test_near_duplicate_spans_become_one_training_row() -> None:
     assert merged == {(1, 100, 200): {"a", "b"}, (1, 120, 140): {"c"}, (2, 100, 200): {"d"}}
 
 
-def test_few_codings_fit_with_the_embedded_passages_as_background(
+def test_the_fit_is_given_the_embedded_passages_as_background(
     words_engine: SuggestionEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With fewer than 30 coded passages the ranker is told how common each code is from the
-    project's passages already embedded (never embedding any for it)."""
+    """The ranker is told how common each code is from the project's passages already
+    embedded (never embedding any for it), however many passages are coded."""
     from workbench.suggest import engine as engine_mod
 
     seen: list[list[str]] = []

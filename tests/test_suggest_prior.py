@@ -1,16 +1,21 @@
 """Code priors from unlabelled passages: with nothing coded, the codebook alone says nothing
-about how common a code is; a project's uncoded passages do.
+about how common a code is, and coded passages over-represent the themes a researcher coded
+examples of; a project's passages say how common each code is.
 
 A deterministic hashed bag-of-words stands in for the embedding model, so these run without it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 from ranker_support import CODEBOOK, words
 
 from workbench.codebook.yaml_io import parse_codebook
+from workbench.suggest.calibration import GRID, Decisions
+from workbench.suggest.priors import expected_f1_threshold, shifted_decisions
 from workbench.suggest.profiles import CodeProfile, profiles_from_codebook
 from workbench.suggest.ranker import Ranker, RankerOptions, prior_sample
 
@@ -53,18 +58,61 @@ def test_blank_or_no_unlabelled_passages_change_nothing(profiles) -> None:  # ty
     assert scores(profiles, "cold and late", unlabelled=["", "  "]) == plain
 
 
-def test_priors_are_not_used_once_calibrated_on_coded_passages(profiles) -> None:  # type: ignore[no-untyped-def]
+def coded(profiles: list[CodeProfile]) -> tuple[list[str], list[set[str]]]:
+    """40 coded passages, half Food, half Transport: calibration on coded passages."""
     ids = {p.name: p.code_id for p in profiles}
     texts = [f"the food was cold {i}" for i in range(20)] + [
         f"the bus was late {i}" for i in range(20)
     ]
-    positives = [{ids["Food"]}] * 20 + [{ids["Transport"]}] * 20
-    out = []
-    for unlabelled in ((), TRAVEL):
-        ranker = Ranker(profiles, words)
-        ranker.fit(texts, positives, unlabelled=unlabelled)
-        out.append(ranker.score(["cold and late", "rude nurse"]))
-    np.testing.assert_array_equal(out[0], out[1])
+    return texts, [{ids["Food"]}] * 20 + [{ids["Transport"]}] * 20
+
+
+def trained(profiles: list[CodeProfile], unlabelled: Sequence[str]) -> Ranker:
+    ranker = Ranker(profiles, words)
+    ranker.fit(*coded(profiles), unlabelled=unlabelled)
+    return ranker
+
+
+def test_coded_passages_over_representing_a_code_are_corrected_too(profiles) -> None:  # type: ignore[no-untyped-def]
+    """Half the coded passages are about food, but most of the project's are about transport:
+    an ambiguous passage leans to Transport more than the coded passages alone say."""
+    names = [p.name for p in profiles]
+    texts = ["cold and late", "rude nurse"]
+    plain = dict(zip(names, trained(profiles, ()).score(texts)[0], strict=True))
+    shifted = dict(zip(names, trained(profiles, TRAVEL).score(texts)[0], strict=True))
+    assert shifted["Transport"] > plain["Transport"] + 0.05
+    assert shifted["Food"] < plain["Food"] - 0.05
+    assert 0.0 <= min(shifted.values()) and max(shifted.values()) <= 1.0
+
+
+def test_unlabelled_passages_that_are_the_coded_ones_move_no_curve(profiles) -> None:  # type: ignore[no-untyped-def]
+    """The coded passages count with their held-out scores: when they are all the project
+    has, each code is exactly as common as the curves assumed."""
+    texts, _ = coded(profiles)
+    probe = ["cold and late", "rude nurse", "the bus was late"]
+    plain, same = trained(profiles, ()), trained(profiles, texts)
+    np.testing.assert_allclose(same.score(probe), plain.score(probe), atol=1e-9)
+    blank = trained(profiles, ["", " "])
+    np.testing.assert_array_equal(blank.score(probe), plain.score(probe))
+    np.testing.assert_array_equal(blank.thresholds, plain.thresholds)
+
+
+def test_thresholds_move_with_the_curves() -> None:
+    """A code's own threshold moves by its curve's shift; the shared part is chosen again on
+    the passages (expected micro-F1), and a code without positives takes only that."""
+    pool = np.array([[0.9, 0.2]] * 10 + [[0.1, 0.2]] * 10)
+    pooled = expected_f1_threshold(pool)
+    assert 0.1 < pooled <= 0.9 and pooled in GRID
+    before = Decisions(np.array([0.3, 0.6, 0.4]), 0.5, True)
+    shift = np.array([1.0, -2.0, 0.5])
+    after = shifted_decisions(before, shift, np.array([1e9, 1e9, 0.0]), 25.0, pool[:, [0, 1, 0]])
+    expected = 1 / (1 + np.exp(-(np.log(np.array([0.3, 0.6]) / np.array([0.7, 0.4])) + shift[:2])))
+    np.testing.assert_allclose(after.thresholds[:2], expected, rtol=1e-6)
+    assert after.thresholds[2] == pytest.approx(after.global_threshold)
+    assert after.force_top1 is True
+    # with no shift and no support for the codes' own values, only the shared one is left
+    none = shifted_decisions(before, np.zeros(3), np.zeros(3), 25.0, pool[:, [0, 1, 0]])
+    np.testing.assert_allclose(none.thresholds, none.global_threshold)
 
 
 def test_more_pseudo_passages_pull_the_priors_back_to_the_codebook(profiles) -> None:  # type: ignore[no-untyped-def]

@@ -136,10 +136,14 @@ def decide(probs: np.ndarray, thresholds: np.ndarray, force_top1: bool) -> np.nd
 def choose_decisions(
     probs: np.ndarray, labels: np.ndarray, shrink: float, default: float = 0.5
 ) -> Decisions:
-    """Thresholds that maximise F1 on held-out probabilities of fully labelled passages."""
+    """Thresholds that maximise F1 on held-out probabilities of fully labelled passages.
+
+    With too little to go on (fewer than MIN_POSITIVES positives), `default` for every code
+    and the best code kept for a passage where none passes it (a passage is coded for a
+    reason: the best-matching code is the likeliest single guess)."""
     n_codes = probs.shape[1]
     if len(probs) == 0 or int(labels.sum()) < MIN_POSITIVES:  # too little to go on
-        return Decisions(np.full(n_codes, default), default, False)
+        return Decisions(np.full(n_codes, default), default, True)
     y = labels.astype(bool)
     # global threshold: best micro-F1 over all codes pooled
     micro = []

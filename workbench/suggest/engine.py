@@ -92,16 +92,15 @@ class SuggestionEngine:
         if not tree.codes:
             raise WorkbenchError(NO_CODEBOOK)
         ranker = Ranker(profiles_from_tree(tree), self.encoder)
-        few = len(data) < ranker.options.min_calibration_rows
-        background = self._embedded_passages(ranker.options.max_prior_passages) if few else []
+        background = self._embedded_passages(ranker.options.max_prior_passages)
         ranker.fit(data.texts, data.positives, data.negatives, unlabelled=background)
         self._fitted_on = signature
         return ranker
 
     def _embedded_passages(self, n: int) -> list[str]:
         """Up to `n` of the project's passages whose vectors are in the cache already (none
-        is embedded for this): with few passages coded, the ranker reads from them how
-        common each code is (`Ranker.fit(unlabelled=)`)."""
+        is embedded for this): the ranker reads from them how common each code is
+        (`Ranker.fit(unlabelled=)`)."""
         with self.project.read() as conn:
             texts = sample_passages(conn, n)
         missing = set(self.encoder.missing(texts))

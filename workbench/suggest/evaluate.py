@@ -376,9 +376,10 @@ def evaluate(
     book = [t for p in profiles for _, t in p.positive_texts()] + [
         t for p in profiles for t in p.negative_texts()
     ]
-    # zero-shot: the training split's texts (never their codes) are the uncoded passages a
-    # project has, from which the ranker estimates how common each code is
-    pool = [r.text for r in rows if r.split == "train"] if not train else []
+    # the training split's texts (never their codes) stand for a project's passages, from
+    # which the ranker estimates how common each code is (the ones it learns from count
+    # with their held-out scores)
+    pool = [r.text for r in rows if r.split == "train"]
     background = prior_sample(pool, RankerOptions().max_prior_passages)
     wanted = list(dict.fromkeys([rows[i].text for i in train + test] + book + background))
     embed_fn = embed or default_embed

@@ -15,10 +15,13 @@ How a passage gets a score for a code:
 4. Calibration (see `workbench.suggest.calibration`): per-code Platt curves and thresholds
    fitted on leave-one-out scores of the labelled passages (or of the codebook's examples
    when there are fewer than `min_calibration_rows` labelled passages).
-5. Prior (codebook calibration only): curves fitted on the codebook's texts assume each code
-   is as common as its share of those texts. Given unlabelled passages, each code's curve is
-   moved so that it assumes instead the code's share among them (its mean score over them,
-   one step of Saerens et al.'s prior correction), so common themes rank above rare ones.
+5. Prior (see `workbench.suggest.priors`): curves fitted on the codebook's texts assume each
+   code is as common as its share of those texts, curves fitted on coded passages as common
+   as among them (a researcher codes examples of each theme: rare ones over-represented).
+   Given unlabelled passages, each code's curve is moved so that it assumes instead the
+   code's share among them (its mean score over them, one step of Saerens et al.'s prior
+   correction), so common themes rank above rare ones. On coded passages the thresholds move
+   with the curves, the shared part chosen again on the unlabelled passages.
 """
 
 from __future__ import annotations
@@ -30,7 +33,16 @@ import numpy as np
 
 from workbench.suggest.calibration import Decisions, Platt, choose_decisions, decide, fit_platt
 from workbench.suggest.learner import Features, Featurizer, RidgeFit, fit_kernel_ridge
+from workbench.suggest.priors import (
+    implied_base,
+    prior_sample,
+    prior_shift,
+    shifted,
+    shifted_decisions,
+)
 from workbench.suggest.profiles import CodeProfile
+
+__all__ = ["Ranker", "RankerOptions", "prior_sample"]
 
 Encode = Callable[[list[str]], np.ndarray]
 SCORE_CHUNK = 1024  # passages scored per block (kernel block: chunk x training rows)
@@ -71,6 +83,7 @@ class _Trained:
     platt: Platt
     decisions: Decisions
     n_labelled: int
+    from_book: bool  # calibrated on the codebook's texts (too few coded passages)
 
 
 class Ranker:
@@ -187,8 +200,8 @@ class Ranker:
         """Learn from labelled passages (none: zero-shot from the codebook alone).
 
         `unlabelled`: passages of the same kind as those to be scored, labels unknown (a
-        project's uncoded passages); with too few labelled passages to calibrate on, they set
-        how common each code is (step 5 of the module docstring). Otherwise unused."""
+        project's passages; coded ones among them count with their held-out scores): they
+        set how common each code is (step 5 of the module docstring)."""
         o = self.options
         negatives = negatives if negatives is not None else [set() for _ in texts]
         if not len(texts) == len(positives) == len(negatives):
@@ -256,24 +269,67 @@ class Ranker:
             platt=platt,
             decisions=decisions,
             n_labelled=len(texts),
+            from_book=from_book,
         )
         sample = prior_sample(unlabelled, o.max_prior_passages)
-        if from_book and sample:
+        if sample and from_book:
             self._trained.platt = self._with_prior(platt, t, sample)
+        elif sample:
+            held_out = dict(zip([all_texts[i] for i in rows], raw, strict=True))
+            self._trained.platt, self._trained.decisions = self._with_trained_prior(
+                platt, decisions, (raw, known, t[full_mask] == 1), sample, held_out
+            )
 
     def _with_prior(self, platt: Platt, t: np.ndarray, sample: list[str]) -> Platt:
         """`platt` moved from each code's share of the calibration rows `t` to its estimated
-        share of the unlabelled passages `sample` (a shift of the curve's intercept)."""
-        _, learner, profile = self._parts(sample)
-        probs = platt(learner + self._require().profile_w * profile)
+        share of the unlabelled passages `sample` (a shift of the curve's intercept).
+
+        Unchanged when no calibration row is positive for its code (a theme list: each code
+        has its name only, left out when scored): the curves then assume no share at all."""
         known = ~np.isnan(t)
         pos = (t == 1) & known
+        if not pos.any():
+            return platt
+        _, learner, profile = self._parts(sample)
+        probs = platt(learner + self._require().profile_w * profile)
         pooled = pos.sum() / max(int(known.sum()), 1)  # the shared curve's share
         n_pos = pos.sum(axis=0)
         base = np.where(n_pos > 0, n_pos / np.maximum(known.sum(axis=0), 1), pooled)
-        m = self.options.prior_rows
-        prior = (probs.sum(axis=0) + m * base) / (len(sample) + m)
-        return Platt(a=platt.a, b=platt.b + _logit(prior) - _logit(base))
+        return shifted(platt, prior_shift(probs, base, self.options.prior_rows))
+
+    def _with_trained_prior(
+        self,
+        platt: Platt,
+        decisions: Decisions,
+        calibration: tuple[np.ndarray, np.ndarray, np.ndarray],
+        sample: list[str],
+        held_out: dict[str, np.ndarray],
+    ) -> tuple[Platt, Decisions]:
+        """Curves fitted on coded passages moved from the share of each code they assume
+        (`calibration`: their held-out raw scores, which are labelled, and the fully labelled
+        rows' labels) to its share among `sample`, and thresholds moved with them.
+
+        A passage of `sample` that is a coded one (`held_out`: its held-out raw score) counts
+        as one at the assumed share (coded passages are what the curves were fitted on), so
+        when every passage is coded nothing moves."""
+        raw, known, labels = calibration
+        fresh = [t for t in sample if t not in held_out]
+        if not fresh:
+            return platt, decisions
+        base = implied_base(platt(raw), known)
+        _, learner, profile = self._parts(fresh)
+        scores = learner + self._require().profile_w * profile
+        n_coded = len(sample) - len(fresh)
+        shift = prior_shift(platt(scores), base, self.options.prior_rows + n_coded)
+        moved = shifted(platt, shift)
+        coded = np.array([held_out[t] for t in sample if t in held_out]).reshape(
+            -1, len(self.codes)
+        )
+        pool = moved(np.vstack([scores, coded]))
+        support = labels.sum(axis=0).astype(np.float64)
+        share = len(fresh) / len(sample)
+        o = self.options
+        return moved, shifted_decisions(decisions, shift, support, o.threshold_shrink, pool, share)
 
     def _offset(self, targets: np.ndarray, n_book: int) -> np.ndarray:
         """Each code's score for a passage unlike any training row: its share among the coded
@@ -340,6 +396,13 @@ class Ranker:
         return decide(probs, self.thresholds, tr.decisions.force_top1)
 
     @property
+    def calibrated_on_passages(self) -> bool:
+        """True once enough coded passages were learnt from to calibrate on them (whole
+        passages, so long units are scored mostly from their whole text: see
+        `workbench.suggest.scoring`)."""
+        return not self._require().from_book
+
+    @property
     def force_top1(self) -> bool:
         return self._require().decisions.force_top1
 
@@ -373,20 +436,6 @@ class Ranker:
         if kind == "definition":
             return prefix + f'fits the definition: "{_short(ptext)}"'
         return prefix + f'like {kind} "{_short(ptext)}"'
-
-
-def prior_sample(texts: Sequence[str], limit: int) -> list[str]:
-    """The unlabelled passages `fit` uses for code priors: at most `limit` non-blank ones,
-    evenly spaced (deterministic; a caller embedding texts ahead can embed just these)."""
-    kept = [t for t in texts if t.strip()]
-    if len(kept) <= limit:
-        return kept
-    return [kept[i] for i in np.linspace(0, len(kept) - 1, max(limit, 0)).round().astype(int)]
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p))
 
 
 def _short(text: str, n: int = 80) -> str:

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from workbench.suggest.ranker import Ranker
 
 MEAN_BONUS = 0.1  # how much a code carried by many sentences of a long unit adds to its best
+# a ranker calibrated on coded passages: share of a long unit's score taken from its whole
+# text (the rest from its best piece); chosen on the sample study's training folds
+WHOLE_SHARE = 0.75
 
 
 @dataclass
@@ -31,9 +34,21 @@ class ScoredUnits:
         return int(np.argmax(self.pieces[lo : lo + n, j]))
 
 
-def score_units(ranker: Ranker, units: list[Unit], bonus: float = MEAN_BONUS) -> ScoredUnits:
-    """Scores of every code for every unit: the best piece, plus a small bonus for the mean
-    over the pieces (so a code running through a long turn outranks a one-sentence match)."""
+def score_units(
+    ranker: Ranker,
+    units: list[Unit],
+    bonus: float = MEAN_BONUS,
+    whole_share: float | None = None,
+) -> ScoredUnits:
+    """Scores of every code for every unit of two or more pieces (the whole text, then each
+    sentence): from the codebook alone, the best piece plus a small bonus for the mean over
+    the pieces (so a code running through a long turn outranks a one-sentence match); once
+    the ranker is calibrated on coded passages, whose scores are those of whole passages,
+    `whole_share` (default WHOLE_SHARE) of the whole text's score and the rest of the best
+    piece's (the best piece alone suggests too many codes per turn, and ranks worse)."""
+    if whole_share is None:
+        trained = bool(getattr(ranker, "calibrated_on_passages", False))
+        whole_share = WHOLE_SHARE if trained else 0.0
     n_codes = len(ranker.codes)
     if not units or not n_codes:
         empty = np.zeros((len(units), n_codes))
@@ -44,7 +59,11 @@ def score_units(ranker: Ranker, units: list[Unit], bonus: float = MEAN_BONUS) ->
     pieces = np.asarray(ranker.score(texts), dtype=np.float64)
     best = np.maximum.reduceat(pieces, offsets, axis=0)
     mean = np.add.reduceat(pieces, offsets, axis=0) / counts[:, None]
-    scores = np.where(counts[:, None] > 1, best + bonus * mean * (1.0 - best), best)
+    if whole_share > 0:
+        combined = whole_share * pieces[offsets] + (1.0 - whole_share) * best
+    else:
+        combined = best + bonus * mean * (1.0 - best)
+    scores = np.where(counts[:, None] > 1, combined, best)
     return ScoredUnits(units, pieces, offsets, np.clip(scores, 0.0, 1.0))
 
 
