@@ -326,7 +326,7 @@ async def test_undo_names_document_and_code_and_counts_are_singular(project: Pat
         await pilot.press("b", "down", "down", "down", "r")  # Hidden work: 1 excerpt
         await pilot.pause()
         summary = str(app.screen.query_one("#retrieval-summary").content)
-        assert summary.endswith("· 1 excerpt")
+        assert summary.startswith("1 excerpt · ")
     assert screen.doc_name == "staff_s1"
     assert codings(project, "tester") == []
     assert plural(1, "coding") == "1 coding" and plural(2, "coding") == "2 codings"

@@ -112,13 +112,15 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
         if keep and keep < len(self.rows):
             table.move_cursor(row=keep)
         self.show_preview()
-        code = tree.path_str(self.code_id) if self.code_id else "all codes"
         scope = " + children" if self.code_id and self.descendants else ""
         who = self.coder or "all coders"
         filt = " ".join(f"{k}={v}" for k, v in where) or "none"
-        self.query_one("#retrieval-summary", Static).update(
-            f"{code}{scope} · filter: {filt} · {who} · {plural(self.total, 'excerpt')}"
-        )
+        rest = f"{scope} · filter: {filt} · {who}"
+        count = plural(self.total, "excerpt")
+        code = tree.path_str(self.code_id) if self.code_id else "all codes"
+        if self.code_id and len(count) + len(code) + len(rest) + 5 > self.app.size.width:
+            code = tree.codes[self.code_id].name  # one line: the name, not the whole path
+        self.query_one("#retrieval-summary", Static).update(f"{count} · {code}{rest}")
 
     def add_rows(self, first: int) -> None:
         """Table rows for self.rows[first:]."""
