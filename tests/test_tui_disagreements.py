@@ -76,10 +76,17 @@ async def open_view(pilot) -> DisagreementScreen:  # type: ignore[no-untyped-def
     titles = [c.title for c in pilot.app.get_system_commands(pilot.app.screen)]
     assert titles.count("Coder disagreements") == 1 and titles.count("Merge codebooks") == 1
     await pilot.press("D")
-    await pilot.pause()
+    await compared(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, DisagreementScreen)
     return screen
+
+
+async def compared(pilot) -> None:  # type: ignore[no-untyped-def]
+    """The view compares the coders in a worker: wait for it and for its rows."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 async def test_settle_keep_b_neither_keep_a_and_hide(project: Path) -> None:
@@ -185,3 +192,47 @@ async def test_many_disagreements_are_added_to_the_table_as_you_scroll(
         await pilot.pause()
         assert table.row_count >= 4 and screen.rows[3].resolution is not None
     assert app.errors == []
+
+
+async def test_the_view_stays_responsive_while_it_compares(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Comparing two coders runs in a worker (seconds on a big project): the view says so,
+    Escape leaves at once, and an answer that arrives after a newer request is dropped."""
+    import threading
+
+    from workbench.tui.screens import disagreements as view
+
+    release = threading.Event()
+    calls: list[tuple[str, str]] = []
+    real = view.list_disagreements
+
+    def slow(conn, a, b):  # type: ignore[no-untyped-def]
+        calls.append((a, b))
+        assert release.wait(10)
+        return real(conn, a, b)
+
+    monkeypatch.setattr(view, "list_disagreements", slow)
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("D")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DisagreementScreen)
+        summary = str(screen.query_one("#dis-summary").render())
+        assert "comparing their codings" in summary and screen.rows == []
+        first = screen.generation
+        screen.reload()  # e.g. the store changed meanwhile: a second comparison
+        assert screen.generation == first + 1
+        release.set()
+        await compared(pilot)
+        assert len(calls) == 2 and len(screen.rows) == 4
+        assert "4 disagreements" in str(screen.query_one("#dis-summary").render())
+        release.clear()
+        screen.reload()
+        await pilot.pause()
+        await pilot.press("escape")  # leaves while the worker still waits
+        await pilot.pause()
+        assert not isinstance(app.screen, DisagreementScreen)
+        release.set()

@@ -273,6 +273,8 @@ async def test_paragraph_numbers_agree_between_disagreements_and_coding(project:
         await pilot.pause()
         app.push_screen(DisagreementScreen("coder-a", "coder-b"))
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the coders are compared in a worker
+        await pilot.pause()
         table = app.screen.query_one("#disagreements")
         shown = str(table.get_row_at(0)[1])
         await pilot.press("enter")

@@ -14,10 +14,11 @@ from typing import ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
@@ -46,6 +47,16 @@ PAGE = 200  # table rows added at a time (a big project has tens of thousands)
 NEAR = 40  # more rows are added when the cursor comes this close to the last one
 
 
+class DisagreementsReady(Message):
+    """The worker compared the two coders (generation: which request it answers)."""
+
+    def __init__(self, generation: int, rows: list[Disagreement] | None, error: str | None):
+        super().__init__()
+        self.generation = generation
+        self.rows = rows
+        self.error = error
+
+
 class DisagreementScreen(UsesWorkbench, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "settle('keep_a')", "Keep A", id="disagreements.keep_a"),
@@ -67,6 +78,8 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
         self.hide_resolved = False
         self.numbers: dict[int, dict[int, int]] = {}  # document -> segment number -> its ¶
         self.added = 0  # rows of `shown` in the table so far
+        self.generation = 0  # bumped by each reload: an overtaken answer is dropped
+        self.computing = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -100,8 +113,10 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
     # Loading ----------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """(Re)compute the disagreements of the chosen coders (default: the two busiest)."""
-        self.rows = []
+        """(Re)compute the disagreements of the chosen coders (default: the two busiest), in
+        a worker: on a big project comparing two coders takes seconds, and the screen (and
+        Escape) stay responsive meanwhile."""
+        self.generation += 1
         try:
             with self.wb.project.read() as conn:
                 if self.coders is None:
@@ -112,13 +127,37 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
                             "(workbench import codings.csv or OTHER.sqlite)"
                         )
                     self.coders = (top[0], top[1])
-                self.rows = list_disagreements(conn, *self.coders)
-                self.numbers = {}
         except WorkbenchError as exc:
-            self.query_one("#dis-summary", Static).update(str(exc))
+            self.rows = []
             self.fill()
+            self.query_one("#dis-summary", Static).update(str(exc))
             return
-        self.fill()
+        self.computing = True
+        a, b = self.coders
+        self.summary()
+        self._compare(self.generation, a, b)
+
+    @work(thread=True, exclusive=True, group="disagreements", exit_on_error=False)
+    def _compare(self, generation: int, a: str, b: str) -> None:
+        try:
+            with self.wb.project.read() as conn:
+                rows = list_disagreements(conn, a, b)
+        except WorkbenchError as exc:
+            self.post_message(DisagreementsReady(generation, None, str(exc)))
+            return
+        self.post_message(DisagreementsReady(generation, rows, None))
+
+    @on(DisagreementsReady)
+    def _ready(self, event: DisagreementsReady) -> None:
+        if event.generation != self.generation:
+            return  # overtaken by a later reload (other coders, a change in the store)
+        self.computing = False
+        self.rows = event.rows or []
+        self.numbers = {}
+        keep = self.query_one("#disagreements", DataTable).cursor_row if self.added else None
+        self.fill(keep=keep)
+        if event.error is not None:
+            self.query_one("#dis-summary", Static).update(event.error)
 
     def fill(self, keep: int | None = None) -> None:
         table = self.query_one("#disagreements", DataTable)
@@ -162,6 +201,11 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
         if self.coders is None:
             return
         a, b = self.coders
+        if self.computing:
+            self.query_one("#dis-summary", Static).update(
+                f"A = {a} · B = {b} · comparing their codings…"
+            )
+            return
         settled = sum(1 for d in self.rows if d.resolution)
         hidden = " (settled ones hidden)" if self.hide_resolved else ""
         self.query_one("#dis-summary", Static).update(
