@@ -81,6 +81,8 @@ def test_learner_uses_accepted_codings(profiles) -> None:  # type: ignore[no-unt
     ranker = Ranker(profiles, words)
     new = "pharmacy queue for prescriptions took forever"  # words no profile has
     before = ranker.score([new])[0]
+    # reasons are kept per text for the fit they came from: the next fit gives new ones
+    assert not ranker.explain(new, "food").startswith("like coded passage")
     texts = [
         "long pharmacy queue",
         "prescriptions from the pharmacy were slow",

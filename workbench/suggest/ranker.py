@@ -46,6 +46,7 @@ __all__ = ["Ranker", "RankerOptions", "prior_sample"]
 
 Encode = Callable[[list[str]], np.ndarray]
 SCORE_CHUNK = 1024  # passages scored per block (kernel block: chunk x training rows)
+EXPLAIN_CACHE = 256  # texts whose explanation parts are kept (for the current fit)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class Ranker:
         self._base_neg = (vecs[len(self._ptexts) :], np.array([j for _, j in self._ntexts]))
         self._nvecs, self._nowner = self._base_neg
         self._trained: _Trained | None = None
+        # explain(): per text, (embedding, kernel row to the training rows, own profile),
+        # for the current fit; a passage's reasons for its five codes share one entry
+        self._explained: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     # --- encoding and the profile (zero-shot) score -----------------------------------------
 
@@ -258,6 +262,7 @@ class Ranker:
         platt = fit_platt(raw, t == 1, known, strength)
         full_mask = known.all(axis=1)
         decisions = choose_decisions(platt(raw[full_mask]), t[full_mask] == 1, o.threshold_shrink)
+        self._explained = {}
         self._trained = _Trained(
             texts=all_texts,
             kinds=kinds,
@@ -412,16 +417,14 @@ class Ranker:
         """A short reason: the nearest coded passage or codebook text, or the parent code."""
         tr = self._require()
         j = self._index[code_id]
-        vec = self._encode([text])[0]
-        kern, _, _ = self._parts([text], vec[None, :])
-        own = self._own_profile(vec[None, :])[0]
+        vec, kern_row, own = self._explanation_parts(text, tr)
         parent = self._parent[j]
         prefix = ""
         target = j
         if parent >= 0 and own[parent] > own[j]:
             prefix = f'parent "{self.profiles[parent].name}": '
             target = parent
-        contrib = kern[0] * tr.ridge.dual[:, j]
+        contrib = kern_row * tr.ridge.dual[:, j]
         passages = [
             i
             for i, k in enumerate(tr.kinds)
@@ -436,6 +439,20 @@ class Ranker:
         if kind == "definition":
             return prefix + f'fits the definition: "{_short(ptext)}"'
         return prefix + f'like {kind} "{_short(ptext)}"'
+
+
+    def _explanation_parts(
+        self, text: str, tr: _Trained
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        hit = self._explained.get(text)
+        if hit is None:
+            vec = self._encode([text])
+            kern = tr.featurizer.kernel(tr.featurizer.transform([text], vec), tr.features)
+            hit = (vec[0], kern[0], self._own_profile(vec)[0])
+            if len(self._explained) >= EXPLAIN_CACHE:
+                self._explained.clear()
+            self._explained[text] = hit
+        return hit
 
 
 def _short(text: str, n: int = 80) -> str:
