@@ -9,6 +9,7 @@ code at once, and gives exact leave-one-out scores for calibration without refit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,27 @@ class Features:
         return Features(self.word[idx], self.char[idx], self.emb[idx])
 
 
+# A text's word and character n-grams (what TF-IDF counts) do not depend on the vocabulary,
+# so they are kept across fits: a retrain after one accept analyses one new text, not every
+# training passage and every passage read for the priors again. Bounded; cleared when full.
+ANALYSIS_CACHE = 4000
+_analysed: dict[tuple[str, str], list[str]] = {}
+
+
+def _remembered(kind: str, analyse: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    def run(text: str) -> list[str]:
+        key = (kind, text)
+        grams = _analysed.get(key)
+        if grams is None:
+            grams = analyse(text)
+            if len(_analysed) >= ANALYSIS_CACHE:
+                _analysed.clear()
+            _analysed[key] = grams
+        return grams
+
+    return run
+
+
 class Featurizer:
     """TF-IDF vocabularies fitted on the training texts; embeddings come from outside."""
 
@@ -37,9 +59,13 @@ class Featurizer:
 
         self.char_weight = char_weight
         self.emb_weight = emb_weight
-        self._word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
+        word = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+        self._word = TfidfVectorizer(
+            analyzer=_remembered("word", word), sublinear_tf=True, dtype=np.float32
+        )
         self._char = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, dtype=np.float32
+            analyzer=_remembered("char", char), sublinear_tf=True, min_df=2, dtype=np.float32
         )
 
     def fit_transform(self, texts: list[str], emb: np.ndarray) -> Features:

@@ -440,7 +440,6 @@ class Ranker:
             return prefix + f'fits the definition: "{_short(ptext)}"'
         return prefix + f'like {kind} "{_short(ptext)}"'
 
-
     def _explanation_parts(
         self, text: str, tr: _Trained
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
