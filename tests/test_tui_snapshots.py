@@ -129,7 +129,13 @@ def test_disagreement_screen(project: Path, snap_compare, size: tuple[int, int])
             add_coding(conn, "staff_s1", start, start + len(words), code, coder)
     proj.close()
     app = WorkbenchApp(project, "tester")
-    assert snap_compare(app, press=["f6", "_"], terminal_size=size)
+
+    async def run_before(pilot: Pilot) -> None:  # type: ignore[type-arg]
+        await pilot.press("f6")
+        await pilot.pause()  # the view compares the coders in a worker
+        await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
