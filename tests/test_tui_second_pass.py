@@ -410,3 +410,25 @@ async def test_footers_keep_help_and_quit_on_screen_at_80_columns(project: Path)
         await pilot.press("escape", "f4")
         await app.workers.wait_for_complete()
         await check("review")
+
+
+async def test_an_empty_retrieval_says_what_to_do(project: Path) -> None:
+    """No excerpt in the view: the preview says why and which keys change it (the keys as
+    the screen binds them)."""
+    from workbench.tui.screens.retrieval import RetrievalScreen
+
+    proj = open_project(project)
+    with proj.read() as conn:
+        covid = conn.execute(select(s.codes.c.id).where(s.codes.c.name == "COVID-19")).scalar()
+    proj.close()
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(RetrievalScreen(covid))
+        await pilot.pause()
+        preview = lambda: str(app.screen.query_one("#excerpt-preview").content)  # noqa: E731
+        assert preview().startswith("Nothing is coded with this code yet: c chooses another")
+        assert str(app.screen.query_one("#retrieval-summary").content).startswith("0 excerpts")
+        await pilot.press("o")  # a coder filter: alice, who has no COVID-19 coding either
+        await pilot.pause()
+        assert preview().startswith("No excerpt matches: / changes the attribute filter, o ")

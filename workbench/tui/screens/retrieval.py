@@ -194,12 +194,34 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
     def show_preview(self) -> None:
         row = self.current()
         if row is None:
-            text = ""
+            text = "" if self.rows else self.empty_hint()
         else:
             attrs = ", ".join(f"{k}={v}" for k, v in sorted(row.attributes.items()))
             who = " · ".join(x for x in (row.speaker or "", row.coder, attrs) if x)
             text = f"{row.document} ¶{row.segment} · {row.code_path} · {who} — {row.text}"
         self.query_one("#excerpt-preview", Static).update(text)
+
+    def key(self, action: str) -> str:
+        """The key bound to `action` on this screen, as the footer shows it (keys can be
+        changed in the config file)."""
+        for _node, binding, _enabled, _tip in self.active_bindings.values():
+            if binding.action == action:
+                return self.app.get_key_display(binding)
+        return action
+
+    def empty_hint(self) -> str:
+        """What to do when the view holds no excerpt."""
+        if self.query_one("#where", Input).value.strip() or self.coder is not None:
+            return (
+                f"No excerpt matches: {self.key('filter')} changes the attribute filter, "
+                f"{self.key('next_coder')} the coder, {self.key('choose_code')} the code."
+            )
+        if self.code_id is not None:
+            return (
+                f"Nothing is coded with this code yet: {self.key('choose_code')} chooses "
+                f"another code, {self.key('back')} goes back."
+            )
+        return "Nothing is coded yet: open a document and code a passage."
 
     @on(DataTable.RowSelected, "#excerpts")
     @guard
