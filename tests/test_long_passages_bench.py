@@ -5,28 +5,14 @@ folds keep documents whole, and the table has every method x scoring x codebook 
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import load_benchmark
 from ranker_support import CODEBOOK, words
 
-
-def _benchmark() -> ModuleType:
-    path = REPO / "benchmarks" / "long_passages.py"
-    spec = importlib.util.spec_from_file_location("long_passages", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("long_passages", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-lp = _benchmark()
+lp = load_benchmark("long_passages")
 
 # (document, code path, text): long turns that talk about one theme, in the codebook's words
 PASSAGES = [
@@ -163,12 +149,7 @@ def test_turns_of_the_sample_study_carry_the_codes_of_their_passages() -> None:
 
 
 def test_aggregation_study_reports_every_candidate(coded: tuple[Path, Path]) -> None:
-    path = REPO / "benchmarks" / "long_passages_aggregation.py"
-    spec = importlib.util.spec_from_file_location("long_passages_aggregation", path)
-    assert spec is not None and spec.loader is not None
-    agg = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("long_passages_aggregation", agg)
-    spec.loader.exec_module(agg)
+    agg = load_benchmark("long_passages_aggregation")
     passages = lp.read_passages(coded[0])
     report = agg.aggregation_report(passages, lp.load_variants(coded[1]), embed, 4)
     tables = [t for t in report.split("\n\n") if t.startswith("|")]

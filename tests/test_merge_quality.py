@@ -7,31 +7,17 @@ with no margin is that no same-name/different-meaning pair is ever merged with t
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from dataclasses import replace
-from types import ModuleType
 
 import pytest
-from conftest import REPO
+from conftest import load_benchmark
 
 from workbench.codebook.merge import MergeOptions, merge_codebooks
 from workbench.codebook.merge.text import name_key
 from workbench.codebook.model import Code, Codebook
 
-
-def _benchmark() -> ModuleType:
-    path = REPO / "benchmarks" / "merge_quality.py"
-    spec = importlib.util.spec_from_file_location("merge_quality", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("merge_quality", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-mq = _benchmark()
+mq = load_benchmark("merge_quality")
 PAIRS = mq.load_pairs()
 EXPECTED = [p.expected for p in PAIRS]
 
