@@ -295,8 +295,7 @@ class Ranker:
         pos = (t == 1) & known
         if not pos.any():
             return platt
-        _, learner, profile = self._parts(sample)
-        probs = platt(learner + self._require().profile_w * profile)
+        probs = platt(self._raw(sample))
         pooled = pos.sum() / max(int(known.sum()), 1)  # the shared curve's share
         n_pos = pos.sum(axis=0)
         base = np.where(n_pos > 0, n_pos / np.maximum(known.sum(axis=0), 1), pooled)
@@ -322,8 +321,7 @@ class Ranker:
         if not fresh:
             return platt, decisions
         base = implied_base(platt(raw), known)
-        _, learner, profile = self._parts(fresh)
-        scores = learner + self._require().profile_w * profile
+        scores = self._raw(fresh)
         n_coded = len(sample) - len(fresh)
         shift = prior_shift(platt(scores), base, self.options.prior_rows + n_coded)
         moved = shifted(platt, shift)
@@ -358,6 +356,11 @@ class Ranker:
         kern = tr.featurizer.kernel(tr.featurizer.transform(texts, vecs), tr.features)
         learner = kern @ tr.ridge.dual + tr.ridge.offset
         return kern, learner, self._profile(vecs)
+
+    def _raw(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), n_codes) the blend the calibration curves map: learner + w_c profile."""
+        _, learner, profile = self._parts(texts)
+        return learner + self._require().profile_w * profile
 
     def _require(self) -> _Trained:
         if self._trained is None:  # not fitted yet: zero-shot, from the codebook alone
