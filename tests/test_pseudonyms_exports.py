@@ -178,6 +178,7 @@ def test_acceptance_new_carer_interview(tmp_path: Path) -> None:
 
 
 def test_review_commands_and_bad_input(study: Path) -> None:
+    run("pseudonyms", "detect", "-p", study)  # also when run on its own (detecting keeps decisions)
     bad = run("pseudonyms", "accept", "Nobody Atall", "-p", study, ok=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Nobody Atall" in bad.stderr
     assert run("pseudonyms", "accept", "-p", study, ok=False).returncode == 2

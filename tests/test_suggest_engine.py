@@ -410,3 +410,24 @@ def test_the_fit_is_given_the_embedded_passages_as_background(
     words_engine.wait()
     assert seen and set(seen[-1]) == set(background)
     assert len(words_engine._embedded_passages(2)) <= 2
+
+
+def test_a_code_added_elsewhere_is_known_to_the_next_suggestions(
+    words_engine: SuggestionEngine, project_file: Path
+) -> None:
+    """The engine keeps the code tree between requests, read again when the store moved: a
+    sub-code added and applied by another program takes its parent out of the suggestions."""
+    from workbench.services.code_edit import add_code
+
+    turn = unit_with(words_engine, "it always lands on us at reception")
+    before = {x.code_id for x in words_engine.for_segment(turn.segment_id, 10, min_score=0)}
+    assert "hidden-work" in before
+    other = open_project(project_file)  # another program: its own pool, its own writes
+    try:
+        with other.begin() as conn:
+            child = add_code(conn, "Front desk chores", parent_id="hidden-work").id
+            add_coding(conn, "receptionist", turn.start, turn.end, child, "alice")
+    finally:
+        other.close()
+    after = {x.code_id for x in words_engine.for_segment(turn.segment_id, 10, min_score=0)}
+    assert "hidden-work" not in after and child not in after

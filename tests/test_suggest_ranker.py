@@ -233,3 +233,19 @@ def test_a_code_never_contrasted_with_another_is_not_scored_as_certain() -> None
     assert scores[0, 0] > scores[1, 0]
     assert scores.max() < 0.95
     assert ranker.thresholds[0] == 0.5
+
+
+def test_reasons_after_scoring_are_the_reasons_computed_afresh(profiles) -> None:  # type: ignore[no-untyped-def]
+    """Scoring a passage and its sentences leaves their parts for explain() (the TUI's
+    one-passage path computes nothing twice); the reasons are those computed from nothing."""
+    texts = ["long pharmacy queue", "the food was cold", "kind nurses", "the bus was late"] * 3
+    positives = [{"food"}, {"food"}, {"staff-attitude"}, {"transport"}] * 3
+    asked = ["pharmacy queue again", "no parking spaces left at all", "cold tea", "nice staff"]
+    scored, fresh = Ranker(profiles, words), Ranker(profiles, words)
+    for r in (scored, fresh):
+        r.fit(texts, positives)
+    scored.score(asked)
+    assert set(asked) <= set(scored._explained)  # the shortcut was taken
+    for text in asked:
+        for code in scored.codes:
+            assert scored.explain(text, code) == fresh.explain(text, code)

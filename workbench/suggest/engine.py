@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from workbench.suggest.profiles import profiles_from_tree
 from workbench.suggest.ranker import Ranker
 from workbench.suggest.scoring import ScoredUnits, pick, reason, score_units
 from workbench.suggest.suggestion import Suggestion
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 Order = Literal["confident", "uncertain"]
 UNCERTAIN_PER_UNIT = 3  # codes per unit considered for the "most uncertain first" queue
@@ -77,6 +80,8 @@ class SuggestionEngine:
         self.encoder = CachedEncoder(encoder, self.project)
         self.live = LiveRanker(self._fit, background=background, after_fit=self._rescore)
         self._fitted_on: tuple[object, ...] | None = None  # store signature of the last fit
+        # the code tree as of a store signature: codes change only with the signature
+        self._tree: tuple[tuple[object, ...], CodeTree] | None = None
         self._units: list[Unit] | None = None
         self._scored: tuple[int, ScoredUnits] | None = None  # corpus scores, by ranker version
         self._whole_corpus = False  # keep corpus scores current (once a queue or prepare ran)
@@ -106,15 +111,25 @@ class SuggestionEngine:
         missing = set(self.encoder.missing(texts))
         return [t for t in texts if t not in missing]
 
-    def _refresh(self) -> None:
+    def _refresh(self, signature: tuple[object, ...] | None = None) -> None:
         """Retrain when the store changed since the last fit in a way no decision announced
-        (codes coded by hand, codebook edits, another program)."""
+        (codes coded by hand, codebook edits, another program). `signature`: the store's,
+        read already by the caller."""
         if self._fitted_on is None or self.live.pending:
             return
-        with self.project.read() as conn:
-            changed = store_signature(conn) != self._fitted_on
-        if changed:
+        if signature is None:
+            with self.project.read() as conn:
+                signature = store_signature(conn)
+        if signature != self._fitted_on:
             self.retrain()
+
+    def _code_tree(self, conn: Connection, signature: tuple[object, ...]) -> CodeTree:
+        """The codes, read again only when the store signature moved (every insert, update
+        or delete of a code moves it, whichever program made it)."""
+        kept = self._tree
+        if kept is None or kept[0] != signature:
+            kept = self._tree = (signature, CodeTree.load(conn))
+        return kept[1]
 
     @property
     def fit_seconds(self) -> float:
@@ -260,8 +275,13 @@ class SuggestionEngine:
 
     def _excluded(self, units: list[Unit]) -> dict[int, set[str]]:
         with self.project.read() as conn:
-            tree = CodeTree.load(conn)
-            return decided(conn, units, self._widen(tree))
+            return self._excluded_in(conn, units, store_signature(conn))
+
+    def _excluded_in(
+        self, conn: Connection, units: list[Unit], signature: tuple[object, ...]
+    ) -> dict[int, set[str]]:
+        """Per unit, the codes applied to it (with their ancestors) or rejected for it."""
+        return decided(conn, units, self._widen(self._code_tree(conn, signature)))
 
     def _floors(self, ranker: Ranker, min_score: float | None) -> np.ndarray:
         if min_score is None:
@@ -277,14 +297,15 @@ class SuggestionEngine:
         best first, leaving out codes already applied to it or rejected for it. By default
         every code competes (the researcher sees the ranking and the scores); with
         `min_score=None` only codes reaching their own threshold are shown."""
-        with self.project.read() as conn:
+        with self.project.read() as conn:  # one read: the unit, what it may not get
             units = load_units(conn, segment_ids=[segment_id])
-        if not units:
-            raise WorkbenchError(f"segment {segment_id}: no such segment")
-        self._refresh()
+            if not units:
+                raise WorkbenchError(f"segment {segment_id}: no such segment")
+            signature = store_signature(conn)
+            excluded = self._excluded_in(conn, units, signature)[segment_id]
+        self._refresh(signature)
         ranker = self.ranker()
         scored = score_units(ranker, units)
-        excluded = self._excluded(units)[segment_id]
         return pick(ranker, scored, 0, excluded, top_k, self._floors(ranker, min_score))
 
     def first_for_segment(

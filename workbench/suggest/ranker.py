@@ -47,6 +47,7 @@ __all__ = ["Ranker", "RankerOptions", "prior_sample"]
 Encode = Callable[[list[str]], np.ndarray]
 SCORE_CHUNK = 1024  # passages scored per block (kernel block: chunk x training rows)
 EXPLAIN_CACHE = 256  # texts whose explanation parts are kept (for the current fit)
+EXPLAIN_BATCH = 64  # a scoring call of at most this many texts keeps their parts
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ class Ranker:
         vecs = self._encode([t for _, t, _ in self._ptexts] + [t for t, _ in self._ntexts])
         self._pvecs = vecs[: len(self._ptexts)]
         self._powner = np.array([j for _, _, j in self._ptexts], dtype=np.int64)
+        # each code's columns among the profile texts, found once (scoring one passage
+        # would otherwise build a mask over every profile text for every code)
+        self._pcols = [np.flatnonzero(self._powner == j) for j in range(len(self.codes))]
         self._pdef = np.full(len(self.codes), -1)
         for i, (kind, _, j) in enumerate(self._ptexts):
             if kind == "definition":
@@ -144,10 +148,10 @@ class Ranker:
             rows = np.flatnonzero(mask_self >= 0)
             sims[rows, mask_self[rows]] = -1.0
         out = np.zeros((len(vecs), len(self.codes)))
-        for j in range(len(self.codes)):
-            cols = sims[:, self._powner == j]
-            if cols.shape[1] == 0:
+        for j, where in enumerate(self._pcols):
+            if len(where) == 0:
                 continue
+            cols = sims[:, where]
             k = min(o.top_examples, cols.shape[1])
             top = -np.sort(-cols, axis=1)[:, :k].mean(axis=1)
             d = self._pdef[j]
@@ -155,12 +159,17 @@ class Ranker:
         return out
 
     def _profile(
-        self, vecs: np.ndarray, mask_self: np.ndarray | None = None, rejections: bool = True
+        self,
+        vecs: np.ndarray,
+        mask_self: np.ndarray | None = None,
+        rejections: bool = True,
+        own: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Profile scores; `rejections=False` leaves out the penalty for rejected passages."""
+        """Profile scores; `rejections=False` leaves out the penalty for rejected passages;
+        `own`: `_own_profile(vecs, mask_self)`, computed already."""
         o = self.options
         nvecs, nowner = (self._nvecs, self._nowner) if rejections else self._base_neg
-        own = self._own_profile(vecs, mask_self)
+        own = self._own_profile(vecs, mask_self) if own is None else own
         z = own.copy()
         has_parent = self._parent >= 0
         if has_parent.any():
@@ -350,12 +359,18 @@ class Ranker:
     def _parts(
         self, texts: list[str], vecs: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(kernel to training rows, learner score, profile score) for new passages."""
+        """(kernel to training rows, learner score, profile score) for new passages. A few
+        texts (one passage and its sentences, as the TUI asks) leave their parts for
+        explain(), which then computes nothing again."""
         tr = self._require()
         vecs = self._encode(texts) if vecs is None else vecs
         kern = tr.featurizer.kernel(tr.featurizer.transform(texts, vecs), tr.features)
         learner = kern @ tr.ridge.dual + tr.ridge.offset
-        return kern, learner, self._profile(vecs)
+        own = self._own_profile(vecs)
+        if len(texts) <= EXPLAIN_BATCH:
+            for text, vec, row, mine in zip(texts, vecs, kern, own, strict=True):
+                self._remember(text, (vec, row, mine))
+        return kern, learner, self._profile(vecs, own=own)
 
     def _raw(self, texts: list[str]) -> np.ndarray:
         """(len(texts), n_codes) the blend the calibration curves map: learner + w_c profile."""
@@ -436,7 +451,7 @@ class Ranker:
         if passages and not prefix:
             best = max(passages, key=lambda i: contrib[i])
             return f'like coded passage "{_short(tr.texts[best])}"'
-        cols = np.flatnonzero(self._powner == target)
+        cols = self._pcols[target]
         best = int(cols[np.argmax(self._pvecs[cols] @ vec)])
         kind, ptext, _ = self._ptexts[best]
         if kind == "definition":
@@ -451,10 +466,13 @@ class Ranker:
             vec = self._encode([text])
             kern = tr.featurizer.kernel(tr.featurizer.transform([text], vec), tr.features)
             hit = (vec[0], kern[0], self._own_profile(vec)[0])
-            if len(self._explained) >= EXPLAIN_CACHE:
-                self._explained.clear()
-            self._explained[text] = hit
+            self._remember(text, hit)
         return hit
+
+    def _remember(self, text: str, parts: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        if len(self._explained) >= EXPLAIN_CACHE:
+            self._explained.clear()
+        self._explained[text] = parts
 
 
 def _short(text: str, n: int = 80) -> str:
