@@ -416,18 +416,28 @@ def test_a_code_added_elsewhere_is_known_to_the_next_suggestions(
     words_engine: SuggestionEngine, project_file: Path
 ) -> None:
     """The engine keeps the code tree between requests, read again when the store moved: a
-    sub-code added and applied by another program takes its parent out of the suggestions."""
-    from workbench.services.code_edit import add_code
-
+    sub-code added and applied by another process takes its parent out of the suggestions."""
     turn = unit_with(words_engine, "it always lands on us at reception")
     before = {x.code_id for x in words_engine.for_segment(turn.segment_id, 10, min_score=0)}
     assert "hidden-work" in before
-    other = open_project(project_file)  # another program: its own pool, its own writes
-    try:
-        with other.begin() as conn:
-            child = add_code(conn, "Front desk chores", parent_id="hidden-work").id
-            add_coding(conn, "receptionist", turn.start, turn.end, child, "alice")
-    finally:
-        other.close()
+    other = (  # another process, as the CLI in a second terminal would be
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from workbench.services.code_edit import add_code\n"
+        "from workbench.services.coding import add_coding\n"
+        "from workbench.store.db import open_project\n"
+        "p = open_project(Path(sys.argv[1]))\n"
+        "with p.begin() as conn:\n"
+        "    c = add_code(conn, 'Front desk chores', parent_id='hidden-work').id\n"
+        "    add_coding(conn, 'receptionist', int(sys.argv[2]), int(sys.argv[3]), c, 'alice')\n"
+        "p.close()\n"
+        "print(c)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", other, str(project_file), str(turn.start), str(turn.end)],
+        capture_output=True, text=True, check=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    child = done.stdout.strip()
     after = {x.code_id for x in words_engine.for_segment(turn.segment_id, 10, min_score=0)}
     assert "hidden-work" not in after and child not in after

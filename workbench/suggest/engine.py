@@ -92,7 +92,7 @@ class SuggestionEngine:
     def _fit(self) -> Ranker:
         with self.project.read() as conn:
             signature = store_signature(conn)
-            tree = CodeTree.load(conn)
+            tree = self._code_tree(conn, signature)
             data = training_data(conn)
         if not tree.codes:
             raise WorkbenchError(NO_CODEBOOK)
