@@ -1,6 +1,6 @@
 """Suggestion quality on long interview passages: the sample study's reference codings.
 
-    python benchmarks/long_passages.py [--folds 5] [--no-turns] [--no-prior]
+    python benchmarks/long_passages.py [--folds 5] [--no-turns] [--no-prior] [--no-uncoded]
                                        [--codings CSV] [--codebook YAML]
 
 The passages are the team's agreed codings of the sample study
@@ -20,7 +20,9 @@ test folds pooled, with `workbench.suggest.evaluate.metrics` (micro/macro F1, re
   threshold (and whether to keep the best code when none passes) chosen on the train folds;
 - the engine zero-shot: `Ranker` fitted on the codebook alone (given, as a project would
   give it, the train documents' texts as uncoded passages; `--no-prior`: not);
-- the engine with the train folds' codings (the researcher's own coded passages);
+- the engine with the train folds' codings (the researcher's own coded passages; and, as
+  a project gives it, the train documents' turns no coding overlaps as uncoded passages it
+  may learn from by self-training; `--no-uncoded`: not);
 each scoring the whole text only, or the whole text and its sentences
 (`workbench.suggest.scoring.score_units`: best piece plus MEAN_BONUS times the mean).
 A second table scores the turns (outer segments, split into sentences as the engine splits
@@ -148,10 +150,12 @@ def document_folds(passages: Sequence[Passage], k: int) -> dict[str, int]:
     return fold_of
 
 
-def turns(passages: Sequence[Passage]) -> list[Passage]:
+def turns(passages: Sequence[Passage]) -> tuple[list[Passage], list[Passage]]:
     """The turns (outer segments, scored whole and per sentence exactly as the engine does)
     of the sample study that overlap a coded passage, each with the codes of every passage
-    overlapping it. Read from a demo project built in a temporary folder."""
+    overlapping it; and the turns no coded passage overlaps (the uncoded units of a project,
+    which self-training may learn from). Read from a demo project built in a temporary
+    folder."""
     import tempfile
 
     from workbench.services.demo import build_demo
@@ -165,7 +169,7 @@ def turns(passages: Sequence[Passage]) -> list[Passage]:
                 units = load_units(conn)
         finally:
             project.close()
-    out = []
+    out, uncoded = [], []
     for u in units:
         codes = {
             c
@@ -173,9 +177,9 @@ def turns(passages: Sequence[Passage]) -> list[Passage]:
             if p.document == u.document and p.start < u.end and p.end > u.start
             for c in p.codes
         }
-        if codes:
-            out.append(Passage(u.document, u.start, u.end, u.text, u.pieces, frozenset(codes)))
-    return out
+        turn = Passage(u.document, u.start, u.end, u.text, u.pieces, frozenset(codes))
+        (out if codes else uncoded).append(turn)
+    return out, uncoded
 
 
 def memo_encoder(embed: EmbedFn, texts: Sequence[str]) -> Encode:
@@ -256,6 +260,7 @@ class Study:
     n_train: int  # the first n_train passages are the coded ones (training rows)
     test_from: int  # passages from here on are scored (test rows)
     prior: bool = True  # give rankers uncoded passages (`background`)
+    uncoded: Sequence[Passage] = ()  # units no coding overlaps (self-training's candidates)
 
     def positives(self, idx: Sequence[int]) -> list[set[str]]:
         return [{self.ids[c] for c in self.passages[i].codes} for i in idx]
@@ -271,7 +276,9 @@ class Study:
         ranker = Ranker(profiles, self.encode)
         texts = [self.passages[i].text for i in train]
         unlabelled = [self.passages[i].text for i in background]
-        ranker.fit(texts, self.positives(train), unlabelled=unlabelled)
+        docs = {self.passages[i].document for i in train}
+        uncoded = [p.text for p in self.uncoded if p.document in docs] if self.prior else []
+        ranker.fit(texts, self.positives(train), unlabelled=unlabelled, uncoded=uncoded)
         return ranker
 
     def background(self, train: Sequence[int]) -> list[int]:
@@ -351,6 +358,7 @@ def make_study(
     folds: int,
     units: list[Passage] | None = None,
     prior: bool = True,
+    uncoded: Sequence[Passage] = (),
 ) -> Study:
     """The coded passages as training rows; as test rows the passages themselves or, given
     `units` (turns), those."""
@@ -372,10 +380,10 @@ def make_study(
         for p in profiles
         for t in [p.definition, *(x for _, x in p.positive_texts()), *p.negative_texts()]
     ]
-    encode = memo_encoder(embed, [t for p in passages for t in p.pieces] + book)
+    encode = memo_encoder(embed, [t for p in [*passages, *uncoded] for t in p.pieces] + book)
     truth = truth_matrix(passages, [p.code_id for p in first], ids)
     fold = [fold_of[p.document] for p in passages]
-    return Study(passages, truth, ids, fold, encode, n_coded, test_from, prior)
+    return Study(passages, truth, ids, fold, encode, n_coded, test_from, prior, uncoded)
 
 
 def measure(
@@ -386,11 +394,12 @@ def measure(
     folds: int = FOLDS,
     units: list[Passage] | None = None,
     prior: bool = True,
+    uncoded: Sequence[Passage] = (),
 ) -> list[Row]:
     """Every method, scoring and codebook variant, cross-validated by document: learning
     from the coded passages of the train folds, scoring those of the test fold (or, given
     `units`, the test fold's turns)."""
-    study = make_study(passages, variants, embed, folds, units, prior)
+    study = make_study(passages, variants, embed, folds, units, prior, uncoded)
     methods: dict[str, Method] = dict(
         zip(METHODS, (plain_cosine, engine(learn=False), engine(learn=True)), strict=True)
     )
@@ -454,18 +463,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="give the engine no uncoded passages (no estimate of how common each code is)",
     )
+    ap.add_argument(
+        "--no-uncoded",
+        action="store_true",
+        help="give the engine no uncoded turns to learn from (no self-training)",
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     try:
         passages = read_passages(args.codings)
         variants = load_variants(args.codebook)
         prior = not args.no_prior
-        rows = measure(passages, variants, default_embed, folds=args.folds, prior=prior)
-        units = None if args.no_turns else turns(passages)
-        if units is not None:
-            turn_rows = measure(
-                passages, variants, default_embed, folds=args.folds, units=units, prior=prior
-            )
+        units, uncoded = turns(passages)
+        uncoded = [] if args.no_uncoded else uncoded
+        kw = {"folds": args.folds, "prior": prior, "uncoded": uncoded}
+        rows = measure(passages, variants, default_embed, **kw)  # type: ignore[arg-type]
+        if args.no_turns:
+            units = None
+        else:
+            turn_rows = measure(passages, variants, default_embed, units=units, **kw)  # type: ignore[arg-type]
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

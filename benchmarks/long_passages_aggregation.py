@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         passages = read_passages(CODINGS)
-        units = turns(passages) if args.turns else None
+        units = turns(passages)[0] if args.turns else None
         report = aggregation_report(
             passages, load_variants(CODEBOOK), default_embed, args.folds, units
         )

@@ -136,8 +136,14 @@ def test_unknown_code_is_a_one_line_error(coded: tuple[Path, Path], tmp_path: Pa
 
 def test_turns_of_the_sample_study_carry_the_codes_of_their_passages() -> None:
     passages = lp.read_passages(lp.CODINGS)
-    turns = lp.turns(passages)
+    turns, uncoded = lp.turns(passages)
     assert len(turns) > 50 and all(t.codes for t in turns)
+    assert uncoded and not any(t.codes for t in uncoded)
+    assert not any(  # the uncoded turns: none overlaps a coded passage
+        t.document == p.document and t.start < p.end and t.end > p.start
+        for t in uncoded
+        for p in passages
+    )
     assert all(t.pieces[0] == t.text for t in turns)
     assert sum(len(t.pieces) > 1 for t in turns) > len(turns) // 2  # long turns, split
     assert any(len(t.codes) >= 2 for t in turns)

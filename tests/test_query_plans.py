@@ -24,6 +24,7 @@ from workbench.services.home_stats import (
     totals,
 )
 from workbench.store.db import Project, open_project
+from workbench.suggest.corpus import sample_passages
 
 # Tables that grow with the corpus: never scanned, not even through an index.
 NEVER_SCANNED = (
@@ -130,6 +131,10 @@ EVERYDAY: dict[str, Callable[[dict[str, object]], Callable[..., object]]] = {
         lambda conn: excerpt_page(conn, [str(k["parent"])], offset=2, limit=5)
     ),
     "retrieval count": lambda k: lambda conn: excerpt_count(conn, [str(k["parent"])]),
+    "passages for the priors": lambda k: lambda conn: sample_passages(conn, 200),
+    "uncoded passages for self-training": lambda k: (
+        lambda conn: sample_passages(conn, 200, uncoded=True)
+    ),
 }
 
 
@@ -163,3 +168,27 @@ def test_page_matches_the_full_listing(sample: Project) -> None:
     assert [r.segments for r in page.rows] == sorted(full[n][0] for n in full)[::-1]
     assert total == len(every) == len(rows) > 0
     assert sorted(r.coding_id for r in rows) == sorted(e.coding_id for e in every)
+
+
+def test_uncoded_sample_holds_no_coded_unit(sample: Project) -> None:
+    """Self-training learns only from units no coding overlaps."""
+    con = sqlite3.connect(sample.path)
+    try:
+        coded = {
+            text
+            for (text,) in con.execute(
+                'SELECT substr(d.text, sg.start + 1, sg."end" - sg.start) FROM segments sg '
+                "JOIN documents d ON d.id = sg.document_id WHERE sg.parent_id IS NULL AND "
+                "EXISTS (SELECT 1 FROM codings c WHERE c.document_id = sg.document_id "
+                'AND c.start < sg."end" AND c."end" > sg.start)'
+            )
+        }
+    finally:
+        con.close()
+    with sample.read() as conn:
+        every = sample_passages(conn, 5000)
+        uncoded = sample_passages(conn, 5000, uncoded=True)
+    clean = {" ".join(t.split()) for t in coded}
+    assert uncoded and len(uncoded) < len(every)
+    assert not {" ".join(t.split()) for t in uncoded} & clean
+    assert any(" ".join(t.split()) in clean for t in every)

@@ -389,17 +389,24 @@ def test_the_fit_is_given_the_embedded_passages_as_background(
     words_engine: SuggestionEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The ranker is told how common each code is from the project's passages already
-    embedded (never embedding any for it), however many passages are coded."""
+    embedded (never embedding any for it), however many passages are coded; it may learn
+    only from those of them no coding overlaps (self-training)."""
     from workbench.suggest import engine as engine_mod
 
     seen: list[list[str]] = []
-    fit = engine_mod.Ranker.fit
+    learnt: list[list[str]] = []
+    fit, self_trained = engine_mod.Ranker.fit, engine_mod.Ranker.self_trained
 
     def spy(self, texts, positives, negatives=None, unlabelled=()):  # type: ignore[no-untyped-def]
         seen.append(list(unlabelled))
         return fit(self, texts, positives, negatives, unlabelled=unlabelled)
 
+    def spy_refine(self, uncoded):  # type: ignore[no-untyped-def]
+        learnt.append(list(uncoded))
+        return self_trained(self, uncoded)
+
     monkeypatch.setattr(engine_mod.Ranker, "fit", spy)
+    monkeypatch.setattr(engine_mod.Ranker, "self_trained", spy_refine)
     assert words_engine._embedded_passages(1000) == []  # nothing embedded yet: no background
     assert words_engine.prepare()  # the corpus embedded (and a fit)
     background = words_engine._embedded_passages(1000)
@@ -407,9 +414,18 @@ def test_the_fit_is_given_the_embedded_passages_as_background(
     assert background and set(background) <= corpus
     assert not words_engine.encoder.missing(background)
     words_engine.retrain()
-    words_engine.wait()
+    words_engine.live.settle()  # the refine (self-training) runs after the plain refit
     assert seen and set(seen[-1]) == set(background)
     assert len(words_engine._embedded_passages(2)) <= 2
+    assert set(learnt[-1]) <= set(background)
+    # a few words of one unit coded (by anyone): that unit is no longer learnt from
+    unit = next(u for u in words_engine.units() if u.text in learnt[-1] and len(u.text) > 40)
+    with words_engine.project.begin() as conn:
+        add_coding(conn, unit.document, unit.start + 2, unit.start + 20, "covid-19", "alice")
+    words_engine.retrain()
+    words_engine.live.settle()
+    assert unit.text in seen[-1] and unit.text not in learnt[-1]
+    assert set(learnt[-1]) == set(learnt[-2]) - {unit.text}
 
 
 def test_a_code_added_elsewhere_is_known_to_the_next_suggestions(

@@ -68,7 +68,8 @@ def suggest(
             if doc is not None:
                 document_row(conn, doc)  # unknown name: a clear error before the model loads
             tree = CodeTree.load(conn)
-        engine = SuggestionEngine(proj)
+        # one answer, after every fit (self-training included): no refit thread to race
+        engine = SuggestionEngine(proj, background=False)
         try:
             with progress_bar("embedding") as bar:
                 engine.prepare(

@@ -113,12 +113,19 @@ def load_units(
     return out
 
 
-def sample_passages(conn: Connection, n: int) -> list[str]:
+def sample_passages(conn: Connection, n: int, *, uncoded: bool = False) -> list[str]:
     """About `n` unit texts (outer segments worth suggesting for) spread evenly over the
     project, read by segment id without scanning the segments table or whole documents:
-    the uncoded passages from which the ranker estimates how common each code is."""
+    the passages from which the ranker estimates how common each code is. `uncoded`: only
+    units no coding overlaps (by anyone), the ones self-training may learn from."""
     seg, doc = s.segments, s.documents
-    lo, hi = conn.execute(select(func.min(seg.c.id), func.max(seg.c.id))).one()
+    # min and max apart: together SQLite scans an index for them, apart each is one seek
+    lo, hi = conn.execute(
+        select(
+            select(func.min(seg.c.id)).scalar_subquery(),
+            select(func.max(seg.c.id)).scalar_subquery(),
+        )
+    ).one()
     if lo is None or n <= 0:
         return []
     step = max((hi - lo + 1) / (4 * n), 1.0)  # about one segment in four is an outer one
@@ -132,6 +139,27 @@ def sample_passages(conn: Connection, n: int) -> list[str]:
         .join(doc, doc.c.id == seg.c.document_id)
         .where(seg.c.parent_id.is_(None))
     )
+    if uncoded:  # two seeks per unit in the (document_id, start) index of codings
+        c = s.codings
+        starts_inside = (
+            select(c.c.id)
+            .where(
+                c.c.document_id == seg.c.document_id,
+                c.c.start >= seg.c.start,
+                c.c.start < seg.c.end,
+            )
+            .exists()
+        )
+        # the coding starting last before the unit, reaching into it (a coding that starts
+        # earlier still and spans past it is not looked for: rare, and the price is a scan)
+        before = (
+            select(c.c.end)
+            .where(c.c.document_id == seg.c.document_id, c.c.start < seg.c.start)
+            .order_by(c.c.start.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        q = q.where(~starts_inside, func.coalesce(before, -1) <= seg.c.start)
     out: list[str] = []
     for lo_i in range(0, len(ids), 500):
         chunk = ids[lo_i : lo_i + 500]

@@ -78,7 +78,9 @@ class SuggestionEngine:
             self.close()
             raise
         self.encoder = CachedEncoder(encoder, self.project)
-        self.live = LiveRanker(self._fit, background=background, after_fit=self._rescore)
+        self.live = LiveRanker(
+            self._fit, background=background, after_fit=self._rescore, refine=self._self_trained
+        )
         self._fitted_on: tuple[object, ...] | None = None  # store signature of the last fit
         # the code tree as of a store signature: codes change only with the signature
         self._tree: tuple[tuple[object, ...], CodeTree] | None = None
@@ -102,12 +104,19 @@ class SuggestionEngine:
         self._fitted_on = signature
         return ranker
 
-    def _embedded_passages(self, n: int) -> list[str]:
+    def _self_trained(self, ranker: Ranker) -> Ranker | None:
+        """The ranker fitted again with the uncoded passages it is sure about (run by the
+        refit thread after the plain fit is in place, so no answer waits for it)."""
+        uncoded = self._embedded_passages(ranker.options.max_prior_passages, uncoded=True)
+        return ranker.self_trained(uncoded)
+
+    def _embedded_passages(self, n: int, *, uncoded: bool = False) -> list[str]:
         """Up to `n` of the project's passages whose vectors are in the cache already (none
         is embedded for this): the ranker reads from them how common each code is
-        (`Ranker.fit(unlabelled=)`)."""
+        (`Ranker.fit(unlabelled=)`); `uncoded`: only those no coding overlaps, which it may
+        learn from (`Ranker.fit(uncoded=)`, self-training)."""
         with self.project.read() as conn:
-            texts = sample_passages(conn, n)
+            texts = sample_passages(conn, n, uncoded=uncoded)
         missing = set(self.encoder.missing(texts))
         return [t for t in texts if t not in missing]
 
@@ -232,7 +241,7 @@ class SuggestionEngine:
         if not self.encoder.fill(texts, progress=progress, cancelled=cancelled):
             return False
         self.wait()
-        ranker, version = self.live.fit_now()  # learn from the store as it is now
+        ranker, version = self.live.fit_and_refine()  # learn from the store as it is now
         self._rescore(ranker, version)
         return True
 

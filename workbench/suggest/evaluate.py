@@ -379,9 +379,16 @@ def evaluate(
     # the training split's texts (never their codes) stand for a project's passages, from
     # which the ranker estimates how common each code is (the ones it learns from count
     # with their held-out scores)
+    # with coded passages, the uncoded ones it is sure about are learnt from too (self-training)
     pool = [r.text for r in rows if r.split == "train"]
-    background = prior_sample(pool, RankerOptions().max_prior_passages)
-    wanted = list(dict.fromkeys([rows[i].text for i in train + test] + book + background))
+    options = RankerOptions()
+    background = prior_sample(pool, options.max_prior_passages)
+    trained = {rows[i].text for i in train}
+    uncoded = [t for t in dict.fromkeys(pool) if t not in trained] if train else []
+    candidates = prior_sample(uncoded, options.max_pseudo_candidates)
+    wanted = list(
+        dict.fromkeys([rows[i].text for i in train + test] + book + background + candidates)
+    )
     embed_fn = embed or default_embed
     t0 = time.perf_counter()
     vectors = np.asarray(embed_fn(wanted, progress), dtype=np.float32)
@@ -395,8 +402,13 @@ def evaluate(
         return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, vectors.shape[1]))
 
     t0 = time.perf_counter()
-    ranker = Ranker(profiles, encode)
-    ranker.fit([rows[i].text for i in train], [gold[i] for i in train], unlabelled=background)
+    ranker = Ranker(profiles, encode, options)
+    ranker.fit(
+        [rows[i].text for i in train],
+        [gold[i] for i in train],
+        unlabelled=pool,
+        uncoded=uncoded,
+    )
     fit_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     test_texts = [rows[i].text for i in test]

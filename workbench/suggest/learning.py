@@ -6,6 +6,9 @@ keep coming) and swaps the new ranker in. Readers either wait for the pending re
 (`current()`, so an answer reflects every decision) or take the ranker in place
 (`current(wait=False)`). Once the refits have settled, `after_fit` runs in the same thread
 (the engine re-scores the corpus there for the review queue), outside what `wait` waits for.
+Before it, `refine` (the engine: self-training) may replace the ranker in place by a better
+copy of it, also outside what `wait` waits for: a reader gets the plain refit as soon as it
+is ready, the refined one a moment later (unless a newer decision came in meanwhile).
 """
 
 from __future__ import annotations
@@ -26,10 +29,13 @@ class LiveRanker:
         *,
         background: bool = True,
         after_fit: Callable[[Ranker, int], None] | None = None,
+        refine: Callable[[Ranker], Ranker | None] | None = None,
     ) -> None:
         self._fit = fit
         self.background = background
         self.after_fit = after_fit
+        self.refine = refine
+        self.refine_seconds = 0.0  # duration of the last refine
         self._ranker: Ranker | None = None
         self._version = 0
         self._cond = threading.Condition()
@@ -57,7 +63,39 @@ class LiveRanker:
             self.wait()
         with self._cond:
             ranker = self._ranker
-        return ranker if ranker is not None else self.fit_now()[0]
+        return ranker if ranker is not None else self.fit_and_refine()[0]
+
+    def fit_and_refine(self) -> tuple[Ranker, int]:
+        """Fit now, in this thread, and refine: without a worker thread at once (the ranker
+        returned is the refined one), else in the worker (the plain fit is returned)."""
+        ranker, version = self.fit_now()
+        if self.refine is None:
+            return ranker, version
+        if not self.background:
+            self._refined()
+            return self.snapshot()
+        with self._cond:  # a worker already running refines after its own refits
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="workbench-refit", daemon=True
+                )
+                self._thread.start()
+        return ranker, version
+
+    def _refined(self) -> None:
+        """Replace the ranker in place by its refined copy (`refine`), unless a newer ranker
+        or a decision came in while it was made."""
+        with self._cond:
+            ranker, version = self._ranker, self._version
+        if self.refine is None or ranker is None:
+            return
+        t0 = time.perf_counter()
+        better = self.refine(ranker)
+        self.refine_seconds = time.perf_counter() - t0
+        with self._cond:
+            if better is not None and self._version == version and not self._dirty:
+                self._ranker = better
+                self._version += 1
 
     def snapshot(self) -> tuple[Ranker, int]:
         """The ranker in place and its version, read together (no waiting)."""
@@ -78,9 +116,10 @@ class LiveRanker:
     def retrain(self) -> None:
         """The store changed: refit (in the background unless background=False)."""
         if not self.background:
-            ranker, version = self.fit_now()
+            self.fit_now()
+            self._refined()
             if self.after_fit is not None:
-                self.after_fit(ranker, version)
+                self.after_fit(*self.snapshot())
             return
         with self._cond:
             self._dirty = True
@@ -104,6 +143,10 @@ class LiveRanker:
             except Exception as exc:  # kept for the next reader; the old ranker stays
                 self._error = exc
         try:
+            try:
+                self._refined()
+            except Exception as exc:  # kept for the next reader; the plain refit stays
+                self._error = exc
             if self.after_fit is not None and self._ranker is not None:
                 self.after_fit(*self.snapshot())
         finally:

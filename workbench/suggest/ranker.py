@@ -22,10 +22,14 @@ How a passage gets a score for a code:
    code's share among them (its mean score over them, one step of Saerens et al.'s prior
    correction), so common themes rank above rare ones. On coded passages the thresholds move
    with the curves, the shared part chosen again on the unlabelled passages.
+6. Self-training (see `workbench.suggest.self_training`): with coded passages, uncoded ones
+   the fitted ranker is sure about join the training rows as coded with the codes it is sure
+   of, and the learner is fitted again; calibration stays on the real codings.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +45,7 @@ from workbench.suggest.priors import (
     shifted_decisions,
 )
 from workbench.suggest.profiles import CodeProfile
+from workbench.suggest.self_training import pseudo_labels
 
 __all__ = ["Ranker", "RankerOptions", "prior_sample"]
 
@@ -71,12 +76,17 @@ class RankerOptions:
     book_profile_weight: float = 1.0  # w_c: the profile counts more with nothing coded
     prior_rows: float = 10.0  # pseudo-passages at the codebook's share when estimating priors
     max_prior_passages: int = 1000  # unlabelled passages used for the priors (evenly spaced)
+    # self-training (workbench.suggest.self_training), with labelled passages only:
+    pseudo_threshold: float = 0.7  # an uncoded passage this sure of a code joins as coded
+    pseudo_per_labelled: float = 3.0  # at most this many such passages per labelled one
+    max_pseudo_rows: int = 2000  # ... and at most this many in all
+    max_pseudo_candidates: int = 3000  # uncoded passages scored to find them
 
 
 @dataclass
 class _Trained:
     texts: list[str]  # training rows: codebook rows first, then labelled passages
-    kinds: list[str]  # "definition" / "example" / "alias" / "exclude" / "passage"
+    kinds: list[str]  # "definition" / "example" / "alias" / "exclude" / "passage" / "pseudo"
     targets: np.ndarray  # (n, n_codes) +1 / -1 / nan
     featurizer: Featurizer
     features: Features
@@ -123,6 +133,8 @@ class Ranker:
         self._base_neg = (vecs[len(self._ptexts) :], np.array([j for _, j in self._ntexts]))
         self._nvecs, self._nowner = self._base_neg
         self._trained: _Trained | None = None
+        # what the last fit() learnt from, after its checks (self_trained() fits on it again)
+        self._inputs: tuple[list[str], list[set[str]], list[set[str]], list[str]] = ([], [], [], [])
         # explain(): per text, (embedding, kernel row to the training rows, own profile),
         # for the current fit; a passage's reasons for its five codes share one entry
         self._explained: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -209,12 +221,16 @@ class Ranker:
         positives: list[set[str]],
         negatives: list[set[str]] | None = None,
         unlabelled: Sequence[str] = (),
+        uncoded: Sequence[str] = (),
     ) -> None:
         """Learn from labelled passages (none: zero-shot from the codebook alone).
 
         `unlabelled`: passages of the same kind as those to be scored, labels unknown (a
         project's passages; coded ones among them count with their held-out scores): they
-        set how common each code is (step 5 of the module docstring)."""
+        set how common each code is (step 5 of the module docstring). `uncoded`: passages
+        known to carry no coding at all (not a part of a coded one either); with coded
+        passages to learn from, those it is sure about are learnt from too (step 6,
+        `workbench.suggest.self_training`)."""
         o = self.options
         negatives = negatives if negatives is not None else [set() for _ in texts]
         if not len(texts) == len(positives) == len(negatives):
@@ -226,6 +242,60 @@ class Ranker:
         texts = [texts[i] for i in keep]
         positives = [positives[i] for i in keep]
         negatives = [negatives[i] for i in keep]
+        self._fit_rows(texts, positives, negatives, unlabelled, [])
+        self._inputs = (texts, positives, negatives, list(unlabelled))
+        pseudo = self._pseudo(uncoded)
+        if pseudo:
+            self._fit_rows(texts, positives, negatives, unlabelled, pseudo)
+
+    def self_trained(self, uncoded: Sequence[str]) -> Ranker | None:
+        """A copy of this fitted ranker fitted again with the `uncoded` passages it is sure
+        about (what `fit(uncoded=)` does in one go); None when there are none to add (nothing
+        coded, or nothing sure). This ranker is left as it is: the engine keeps answering
+        with it while the copy is fitted."""
+        pseudo = self._pseudo(uncoded)
+        if not pseudo:
+            return None
+        twin = copy.copy(self)
+        twin._fit_rows(*self._inputs, pseudo)
+        return twin
+
+    def _pseudo(self, uncoded: Sequence[str]) -> list[tuple[str, set[str]]]:
+        """Self-training rows for the current fit (none when calibrated on the codebook)."""
+        o, tr = self.options, self._require()
+        texts = self._inputs[0]
+        limit = min(
+            int(o.pseudo_per_labelled * len(texts)),
+            o.max_pseudo_rows,
+            o.max_train_rows - len(texts),
+        )
+        if tr.from_book or limit <= 0 or not uncoded:
+            return []
+        return pseudo_labels(
+            self.score,
+            self.codes,
+            uncoded,
+            texts,
+            threshold=o.pseudo_threshold,
+            limit=limit,
+            candidates=o.max_pseudo_candidates,
+        )
+
+    def _fit_rows(
+        self,
+        texts: list[str],
+        positives: list[set[str]],
+        negatives: list[set[str]],
+        unlabelled: Sequence[str],
+        pseudo: list[tuple[str, set[str]]],
+    ) -> None:
+        """Fit on the labelled passages and the self-training rows `pseudo`, which are
+        learnt from but left out of calibration and of the reasons."""
+        o = self.options
+        n_real = len(texts)
+        texts = texts + [t for t, _ in pseudo]
+        positives = positives + [c for _, c in pseudo]
+        negatives = negatives + [set() for _ in pseudo]
         vecs = self._encode(texts)
         # rejected passages join the exclude notes as negative texts of their codes
         rej = [
@@ -238,7 +308,7 @@ class Ranker:
         n_book = len(self._ptexts) + len(self._ntexts)
         all_texts = [t for _, t, _ in self._ptexts] + [t for t, _ in self._ntexts] + texts
         kinds = [k for k, _, _ in self._ptexts] + ["exclude"] * len(self._ntexts)
-        kinds += ["passage"] * len(texts)
+        kinds += ["passage"] * n_real + ["pseudo"] * len(pseudo)
         all_vecs = np.vstack([self._pvecs, self._base_neg[0], vecs]).astype(np.float32)
         targets = self._targets(positives, negatives)
         featurizer = Featurizer(o.char_weight, o.emb_weight)
@@ -249,6 +319,7 @@ class Ranker:
 
         n_pos = (targets[n_book:] == 1).sum(axis=0)
         labelled = np.flatnonzero(~np.isnan(targets[n_book:]).all(axis=1)) + n_book
+        labelled = labelled[labelled < n_book + n_real]  # calibrated on real codings only
         full = [i for i in labelled if not np.isnan(targets[i]).any()]
         from_book = len(full) < o.min_calibration_rows
         weight = o.book_profile_weight if from_book else o.profile_weight
@@ -282,7 +353,7 @@ class Ranker:
             profile_w=profile_w,
             platt=platt,
             decisions=decisions,
-            n_labelled=len(texts),
+            n_labelled=n_real,
             from_book=from_book,
         )
         sample = prior_sample(unlabelled, o.max_prior_passages)
