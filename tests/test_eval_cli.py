@@ -23,6 +23,7 @@ KEYS = {
     "recall_at_3",
     "n_test",
     "n_train_used",
+    "self_training_rows",
     "n_codes",
     "seconds",
     "per_code",
@@ -79,7 +80,8 @@ def test_eval_json_has_the_contract_fields(cli, files, fake_model) -> None:  # t
     assert KEYS <= set(data)
     assert data["n_test"] == 5 and data["n_codes"] == 5
     assert data["n_train_used"] == 4  # one row for each of the four codes that have train rows
-    for key in KEYS - {"per_code", "n_test", "n_train_used", "n_codes", "seconds"}:
+    counts = {"per_code", "n_test", "n_train_used", "self_training_rows", "n_codes", "seconds"}
+    for key in KEYS - counts:
         assert 0.0 <= data[key] <= 1.0
     per_code = {r["code"]: r for r in data["per_code"]}
     assert set(per_code) == {"Access", "Parking", "Transport", "Food", "Staff attitude"}
@@ -93,6 +95,7 @@ def test_eval_uses_all_training_rows_by_default_and_table_output(cli, files) -> 
     cb, gold = files
     data = json.loads(cli("eval", "--codebook", cb, "--gold", gold, "--format", "json").out)
     assert data["n_train_used"] == 6 and data["mode"] == "all-train"
+    assert data["self_training_rows"] == 0  # every train row is coded: nothing uncoded
     res = cli("eval", "--codebook", cb, "--gold", gold)
     assert res.code == 0 and "recall@3" in res.out and "│ Food" in res.out
 

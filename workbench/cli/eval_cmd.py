@@ -35,6 +35,7 @@ def _print_report(result: dict[str, Any]) -> None:
     info_rows = [
         ("learner", mode),
         ("training rows used", result["n_train_used"]),
+        ("uncoded rows learnt from (self-training)", result.get("self_training_rows", 0)),
         (
             "positives per code (min / median / max)",
             f"{pos['min']} / {pos['median']:g} / {pos['max']}",

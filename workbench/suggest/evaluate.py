@@ -442,6 +442,7 @@ def evaluate(
         {
             "n_test": len(test),
             "n_train_used": len(train),
+            "self_training_rows": ranker.self_training_rows,
             "n_codes": len(codes),
             "seconds": round(time.perf_counter() - inputs.started, 2),
             "mode": mode,

@@ -490,6 +490,11 @@ class Ranker:
         return decide(probs, self.thresholds, tr.decisions.force_top1)
 
     @property
+    def self_training_rows(self) -> int:
+        """Uncoded passages the current fit learnt from (self-training)."""
+        return self._require().kinds.count("pseudo")
+
+    @property
     def calibrated_on_passages(self) -> bool:
         """True once enough coded passages were learnt from to calibrate on them (whole
         passages, so long units are scored mostly from their whole text: see
