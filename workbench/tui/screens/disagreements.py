@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -162,14 +163,15 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
     def fill(self, keep: int | None = None) -> None:
         table = self.query_one("#disagreements", DataTable)
         table.clear(columns=True)
-        columns = self.columns()
-        for label in columns:
-            table.add_column(label, key=label)
         self.shown = [
             i for i, d in enumerate(self.rows) if not (self.hide_resolved and d.resolution)
         ]
+        first = max(PAGE, (keep or 0) + NEAR)
+        widths = self.widths(first)
+        for label in self.columns():
+            table.add_column(label, key=label, width=widths[label])
         self.added = 0
-        self.add_rows(max(PAGE, (keep or 0) + NEAR))
+        self.add_rows(first)
         if keep is not None and self.shown:
             table.move_cursor(row=min(keep, len(self.shown) - 1))
         self.summary()
@@ -180,17 +182,36 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
         table = self.query_one("#disagreements", DataTable)
         columns = self.columns()
         for i in self.shown[self.added : self.added + n]:
-            d = self.rows[i]
-            cells = {
-                "Document": clip(d.document, 24),
-                "¶": str(self.paragraph(d)),
-                "Speaker": d.speaker or "",
-                "Code": clip(d.code, 24),
-                "Applied by": d.applied_by,
-                "Settled": d.resolution.describe() if d.resolution else "",
-            }
+            cells = self.cells(self.rows[i])
             table.add_row(*(cells[c] for c in columns), key=str(i))
         self.added = min(len(self.shown), self.added + n)
+
+    def cells(self, d: Disagreement, *, paragraph: bool = True) -> dict[str, str]:
+        return {
+            "Document": clip(d.document, 24),
+            "¶": str(self.paragraph(d)) if paragraph else "",
+            "Speaker": d.speaker or "",
+            "Code": clip(d.code, 24),
+            "Applied by": d.applied_by,
+            "Settled": d.resolution.describe() if d.resolution else "",
+        }
+
+    def widths(self, first: int) -> dict[str, int]:
+        """Each column's width from every row to be shown (rows are added a page at a time,
+        and the table's own measuring of new rows is lazy: a screen drawn before it ran cut
+        every cell to its header's width). The ¶ numbers of the `first` rows (added now) are
+        read; for later rows their segment's number bounds their ¶ (an outer segment comes
+        before the segments inside it)."""
+        out = {c: cell_len(c) for c in self.columns()}
+        for k, i in enumerate(self.shown):
+            d = self.rows[i]
+            cells = self.cells(d, paragraph=k < first)
+            if k >= first:
+                cells["¶"] = str(d.segment)
+            for col, text in cells.items():
+                if col in out:
+                    out[col] = max(out[col], cell_len(text))
+        return out
 
     @on(DataTable.RowHighlighted, "#disagreements")
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
