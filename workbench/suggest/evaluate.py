@@ -367,6 +367,7 @@ def evaluate(
 ) -> dict[str, Any]:
     """Embed, fit, score and measure prepared inputs."""
     from workbench.suggest.ranker import Ranker, RankerOptions, prior_sample
+    from workbench.suggest.self_training import candidate_pool
 
     profiles, rows, gold = inputs.profiles, inputs.rows, inputs.gold
     train, test = inputs.train, inputs.test
@@ -384,8 +385,8 @@ def evaluate(
     options = RankerOptions()
     background = prior_sample(pool, options.max_prior_passages)
     trained = {rows[i].text for i in train}
-    uncoded = [t for t in dict.fromkeys(pool) if t not in trained] if train else []
-    candidates = prior_sample(uncoded, options.max_pseudo_candidates)
+    uncoded = [t for t in pool if t not in trained] if train else []
+    candidates = candidate_pool(uncoded, [], options.max_pseudo_candidates)
     wanted = list(
         dict.fromkeys([rows[i].text for i in train + test] + book + background + candidates)
     )

@@ -45,7 +45,8 @@ from workbench.suggest.priors import (
     shifted_decisions,
 )
 from workbench.suggest.profiles import CodeProfile
-from workbench.suggest.self_training import pseudo_labels
+from workbench.suggest.reasons import reason
+from workbench.suggest.self_training import rows_for
 
 __all__ = ["Ranker", "RankerOptions", "prior_sample"]
 
@@ -244,7 +245,7 @@ class Ranker:
         negatives = [negatives[i] for i in keep]
         self._fit_rows(texts, positives, negatives, unlabelled, [])
         self._inputs = (texts, positives, negatives, list(unlabelled))
-        pseudo = self._pseudo(uncoded)
+        pseudo = rows_for(self, uncoded)
         if pseudo:
             self._fit_rows(texts, positives, negatives, unlabelled, pseudo)
 
@@ -253,33 +254,12 @@ class Ranker:
         about (what `fit(uncoded=)` does in one go); None when there are none to add (nothing
         coded, or nothing sure). This ranker is left as it is: the engine keeps answering
         with it while the copy is fitted."""
-        pseudo = self._pseudo(uncoded)
+        pseudo = rows_for(self, uncoded)
         if not pseudo:
             return None
         twin = copy.copy(self)
         twin._fit_rows(*self._inputs, pseudo)
         return twin
-
-    def _pseudo(self, uncoded: Sequence[str]) -> list[tuple[str, set[str]]]:
-        """Self-training rows for the current fit (none when calibrated on the codebook)."""
-        o, tr = self.options, self._require()
-        texts = self._inputs[0]
-        limit = min(
-            int(o.pseudo_per_labelled * len(texts)),
-            o.max_pseudo_rows,
-            o.max_train_rows - len(texts),
-        )
-        if tr.from_book or limit <= 0 or not uncoded:
-            return []
-        return pseudo_labels(
-            self.score,
-            self.codes,
-            uncoded,
-            texts,
-            threshold=o.pseudo_threshold,
-            limit=limit,
-            candidates=o.max_pseudo_candidates,
-        )
 
     def _fit_rows(
         self,
@@ -505,52 +485,13 @@ class Ranker:
     def force_top1(self) -> bool:
         return self._require().decisions.force_top1
 
-    # --- explanations ------------------------------------------------------------------------
+    # --- explanations (workbench.suggest.reasons) ---------------------------------------------
 
     def explain(self, text: str, code_id: str) -> str:
         """A short reason: the nearest coded passage or codebook text, or the parent code."""
-        tr = self._require()
-        j = self._index[code_id]
-        vec, kern_row, own = self._explanation_parts(text, tr)
-        parent = self._parent[j]
-        prefix = ""
-        target = j
-        if parent >= 0 and own[parent] > own[j]:
-            prefix = f'parent "{self.profiles[parent].name}": '
-            target = parent
-        contrib = kern_row * tr.ridge.dual[:, j]
-        passages = [
-            i
-            for i, k in enumerate(tr.kinds)
-            if k == "passage" and tr.targets[i, j] == 1 and contrib[i] > 0
-        ]
-        if passages and not prefix:
-            best = max(passages, key=lambda i: contrib[i])
-            return f'like coded passage "{_short(tr.texts[best])}"'
-        cols = self._pcols[target]
-        best = int(cols[np.argmax(self._pvecs[cols] @ vec)])
-        kind, ptext, _ = self._ptexts[best]
-        if kind == "definition":
-            return prefix + f'fits the definition: "{_short(ptext)}"'
-        return prefix + f'like {kind} "{_short(ptext)}"'
-
-    def _explanation_parts(
-        self, text: str, tr: _Trained
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        hit = self._explained.get(text)
-        if hit is None:
-            vec = self._encode([text])
-            kern = tr.featurizer.kernel(tr.featurizer.transform([text], vec), tr.features)
-            hit = (vec[0], kern[0], self._own_profile(vec)[0])
-            self._remember(text, hit)
-        return hit
+        return reason(self, text, code_id)
 
     def _remember(self, text: str, parts: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         if len(self._explained) >= EXPLAIN_CACHE:
             self._explained.clear()
         self._explained[text] = parts
-
-
-def _short(text: str, n: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"

@@ -15,10 +15,43 @@ micro-F1 0.641 -> 0.669.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from workbench.suggest.priors import prior_sample
+
+if TYPE_CHECKING:
+    from workbench.suggest.ranker import Ranker
+
+
+def candidate_pool(uncoded: Sequence[str], labelled: Sequence[str], n: int) -> list[str]:
+    """The uncoded passages that are scored (at most `n`, evenly spaced, deterministic: a
+    caller embedding texts ahead, as `eval` does, can embed just these)."""
+    known = set(labelled)
+    return prior_sample(list(dict.fromkeys(t for t in uncoded if t not in known)), n)
+
+
+def rows_for(ranker: Ranker, uncoded: Sequence[str]) -> list[tuple[str, set[str]]]:
+    """Self-training rows for the ranker's current fit: none when it is calibrated on the
+    codebook (nothing coded to be sure from), else `pseudo_labels` within its options'
+    limits."""
+    o, tr = ranker.options, ranker._require()
+    texts = ranker._inputs[0]
+    limit = min(
+        int(o.pseudo_per_labelled * len(texts)), o.max_pseudo_rows, o.max_train_rows - len(texts)
+    )
+    if tr.from_book or limit <= 0 or not uncoded:
+        return []
+    return pseudo_labels(
+        ranker.score,
+        ranker.codes,
+        uncoded,
+        texts,
+        threshold=o.pseudo_threshold,
+        limit=limit,
+        candidates=o.max_pseudo_candidates,
+    )
 
 
 def pseudo_labels(
@@ -37,8 +70,7 @@ def pseudo_labels(
     uncoded passages (not in `labelled`; evenly spaced, deterministic) are scored."""
     if limit <= 0:
         return []
-    known = set(labelled)
-    pool = prior_sample(list(dict.fromkeys(t for t in unlabelled if t not in known)), candidates)
+    pool = candidate_pool(unlabelled, labelled, candidates)
     if not pool:
         return []
     probs = score(pool)
