@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import click
 import typer
@@ -96,6 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     if code not in (0, 1):
         _store_call("discard_created_if_empty")  # a refused first import leaves no file behind
     return code
+
+
+def run() -> NoReturn:
+    """The `workbench` command: `main()`, then exit without the interpreter's last garbage
+    collection. A command that loaded SQLAlchemy leaves ~50,000 objects whose collection at
+    exit took 0.1 s of every command's wall time (`export excerpts`: 0.61 -> 0.50 s, median
+    of 10); the process is ending, so nothing is gained by walking them. Files are closed and
+    exports renamed before `main()` returns; atexit handlers still run."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def _store_call(name: str) -> None:
