@@ -107,19 +107,38 @@ def child_excerpts(project: str, code: str, runs: str) -> dict[str, float]:
 
 
 async def _tui(project: Path) -> dict[str, float]:
+    """`home`: from before the app's import to the first frame that shows the documents'
+    rows (what the researcher sees; the app opens the rest of the project after it, in the
+    background); `ready`: until the process is idle again, that open done."""
     t_start = time.perf_counter()
+    from textual.widgets import DataTable
+
     from workbench.tui.app import WorkbenchApp
-    from workbench.tui.screens.coding import CodingScreen
     from workbench.tui.screens.home import HomeScreen
-    from workbench.tui.screens.picker import Picked
 
     out: dict[str, float] = {}
     app = WorkbenchApp(project, "bench")
+    display = app._display
+
+    def painted(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        display(screen, renderable)
+        if "home" in out or renderable is None or not isinstance(screen, HomeScreen):
+            return
+        if screen.query_one("#documents", DataTable).row_count:
+            out["home"] = time.perf_counter() - t_start
+
+    app._display = painted  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
-        while not (isinstance(app.screen, HomeScreen) and app.screen.docs):
+        while not (isinstance(app.screen, HomeScreen) and app.screen.docs and "home" in out):
             await asyncio.sleep(0.001)
         await pilot.pause()
-        out["home"] = time.perf_counter() - t_start
+        while not app.handle.is_open:
+            await asyncio.sleep(0.001)
+        await pilot.pause()
+        out["ready"] = time.perf_counter() - t_start
+        from workbench.tui.screens.coding import CodingScreen
+        from workbench.tui.screens.picker import Picked
+
         name = app.screen.docs[0].name
         app.open_document(name)
         while not (isinstance(app.screen, CodingScreen) and app.screen.state is not None):
@@ -321,7 +340,10 @@ def measure(project: Path, work: Path, args: argparse.Namespace, big: bool) -> d
     if not args.skip_tui:
         try:
             tui = [child("tui", str(project)) for _ in range(args.runs)]
-            f["home"] = f"{statistics.median(t['home'] for t in tui):.2f} s"
+            f["home"] = (
+                f"{statistics.median(t['home'] for t in tui):.2f} s "
+                f"(all open: {statistics.median(t['ready'] for t in tui):.2f} s)"
+            )
             f["code"] = f"{statistics.median(t['code'] for t in tui) * 1000:.0f} ms"
         except RuntimeError as exc:  # the TUI is someone else's moving target: say so
             f["home"] = f["code"] = f"failed: {str(exc)[-80:]}"

@@ -14,6 +14,7 @@ import typer
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads when a command opens a project, not for --help
     from workbench.store.db import Project
+    from workbench.store.reader import Reader
 
 ProjectOpt = Annotated[
     Path | None,
@@ -61,6 +62,26 @@ def project_session(
         yield proj
     finally:
         proj.close()
+
+
+@contextmanager
+def reading(ctx: typer.Context, project: Path | None) -> Iterator[Reader]:
+    """One read transaction on the command's project. An up-to-date SQLite project is read
+    through a plain sqlite3 connection (store/lite.py: SQLAlchemy is never loaded, a fifth
+    of a second saved); anything else (a server, a project to migrate, a bad path) opens
+    the usual way, with its one-line errors."""
+    from workbench.store.lite import open_reader
+
+    reader = open_reader(project_path(ctx, project))
+    if reader is None:
+        with project_session(ctx, project) as proj, proj.read() as conn:
+            yield conn
+        return
+    try:
+        with reader.read() as con:
+            yield con
+    finally:
+        reader.close()
 
 
 def print_json(data: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import app
-from workbench.cli.common import ProjectOpt, info, project_path, project_session
+from workbench.cli.common import ProjectOpt, info, project_path, project_session, reading
 from workbench.cli.help_format import PLAIN_HELP
 
 export_app = typer.Typer(
@@ -21,7 +21,7 @@ app.add_typer(export_app, name="export")
 
 def guarded_project(ctx: typer.Context, project: Path | None) -> Path:
     """The command's project file, for the output guard (never written over)."""
-    from workbench.store.db import resolve_project_path
+    from workbench.store.lite import resolve_project_path
 
     return resolve_project_path(project_path(ctx, project))
 
@@ -70,18 +70,21 @@ def excerpts_cmd(
 ) -> None:
     """Coded excerpts, one row per coding (CONTRACT §5 columns, then attr:NAME columns)."""
     from workbench.fsutil import is_stdout
-    from workbench.services.documents import parse_where
     from workbench.services.excerpts import excerpts, write_excerpts_csv
+    from workbench.services.where import parse_where
 
     proj_path = check_target(ctx, project, output, stdout_ok=True)
     conds = parse_where(where)
-    with project_session(ctx, project) as proj:
-        with proj.read() as conn:
-            rows = excerpts(conn, codes=code, where=conds, coder=coder)
-            if pseudonymise:
-                from workbench.pseudonyms import apply, require_replacer
+    if pseudonymise:
+        with project_session(ctx, project) as proj, proj.read() as conn:
+            from workbench.pseudonyms import apply, require_replacer
 
-                rows = apply.excerpts(conn, rows, require_replacer(conn))
+            rows = apply.excerpts(
+                conn, excerpts(conn, codes=code, where=conds, coder=coder), require_replacer(conn)
+            )
+    else:
+        with reading(ctx, project) as conn:
+            rows = excerpts(conn, codes=code, where=conds, coder=coder)
     n = write_excerpts_csv(rows, output, project=proj_path, stdout_ok=True)
     if is_stdout(output):
         info(f"wrote {n} excerpts to stdout")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from workbench.errors import WorkbenchError
 from workbench.services.codes import CodeTree
+from workbench.services.coding_rows import (  # noqa: F401 - re-exported: where callers look
+    CODING_COLUMNS,
+    CodingRow,
+    list_codings,
+    row_to_coding,
+)
 from workbench.services.documents import document_row
 from workbench.services.memo_targets import memo_target
 from workbench.store import schema as s
@@ -17,33 +22,8 @@ from workbench.timeutil import now_iso
 ORIGINS = ("manual", "suggested", "imported", "resolved")
 
 
-@dataclass(frozen=True)
-class CodingRow:
-    id: int
-    document_id: int
-    start: int
-    end: int
-    code_id: str
-    coder: str
-    created: str
-    memo: str | None
-    origin: str
-    guid: str
-
-
-def _to_coding(r) -> CodingRow:  # type: ignore[no-untyped-def]
-    return CodingRow(
-        id=r.id,
-        document_id=r.document_id,
-        start=r.start,
-        end=r.end,
-        code_id=r.code_id,
-        coder=r.coder,
-        created=r.created,
-        memo=r.memo,
-        origin=r.origin,
-        guid=r.guid,
-    )
+# Rows of `select(s.codings)` come in the table's column order, CodingRow's field order.
+_to_coding = row_to_coding
 
 
 def segment_span(conn: Connection, document_id: int, index: int) -> tuple[int, int]:
@@ -167,24 +147,6 @@ def restore_coding(conn: Connection, row: CodingRow) -> None:
             guid=row.guid,
         )
     )
-
-
-def list_codings(
-    conn: Connection,
-    *,
-    document_id: int | None = None,
-    code_ids: list[str] | None = None,
-    coder: str | None = None,
-) -> list[CodingRow]:
-    q = select(s.codings)
-    if document_id is not None:
-        q = q.where(s.codings.c.document_id == document_id)
-    if code_ids is not None:
-        q = q.where(s.codings.c.code_id.in_(code_ids))
-    if coder is not None:
-        q = q.where(s.codings.c.coder == coder)
-    q = q.order_by(s.codings.c.document_id, s.codings.c.start, s.codings.c.end, s.codings.c.id)
-    return [_to_coding(r) for r in conn.execute(q)]
 
 
 def set_coding_memo(conn: Connection, coding_id: int, memo: str | None) -> None:

@@ -12,6 +12,7 @@ from workbench.errors import WorkbenchError
 from workbench.ingest.model import ParsedDocument
 from workbench.services.cases import case_attributes, case_of
 from workbench.services.memo_targets import memo_target
+from workbench.services.where import matches_where, parse_where  # noqa: F401 - re-exported
 from workbench.store import schema as s
 from workbench.store import sqlite_extras
 from workbench.store.migration_v3 import text_sha256
@@ -276,29 +277,6 @@ def all_attributes(conn: Connection) -> dict[int, dict[str, str]]:
     for doc_id, key, value in conn.execute(select(s.document_attributes)):
         out[doc_id][key] = value
     return out
-
-
-def parse_where(pairs: list[str] | None) -> list[tuple[str, str]]:
-    """`KEY=VALUE` strings to pairs; bad syntax is a usage error."""
-    out: list[tuple[str, str]] = []
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise WorkbenchError(f"--where {pair}: expected KEY=VALUE")
-        out.append((key.strip(), value.strip()))
-    return out
-
-
-def matches_where(attrs: dict[str, str], kind: str, where: list[tuple[str, str]]) -> bool:
-    """All conditions hold; several values for one key are alternatives (OR)."""
-    by_key: dict[str, set[str]] = defaultdict(set)
-    for key, value in where:
-        by_key[key].add(value.casefold())
-    for key, values in by_key.items():
-        actual = kind if key == "kind" and key not in attrs else attrs.get(key)
-        if actual is None or actual.casefold() not in values:
-            return False
-    return True
 
 
 def list_documents(

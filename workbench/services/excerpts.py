@@ -1,16 +1,18 @@
-"""Coded excerpts: the rows behind retrieval and the CSV export (CONTRACT §5)."""
+"""Coded excerpts: the rows behind retrieval and the CSV export (CONTRACT §5).
+
+Every read is SQL text (store.reader): on an up-to-date SQLite project `export excerpts`
+runs it on a plain sqlite3 connection, without loading SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam, select, text
-
-from workbench.services.codes import CodeTree
-from workbench.services.coding import CodingRow, list_codings
-from workbench.services.documents import matches_where
-from workbench.store import schema as s
+from workbench.services.code_tree import CodeTree
+from workbench.services.coding_rows import CodingRow, list_codings
+from workbench.services.where import matches_where
+from workbench.store.reader import Reader, chunks, fetch
 
 EXCERPT_COLUMNS = (
     "document",
@@ -65,41 +67,37 @@ _Seg = tuple[int, int, int, str | None, int]
 # Each coding's text (only its characters cross from the store: not the whole document)
 # and the outer segment (turn/entry/response) over its start: one index seek per coding on
 # (document_id, start), all codings of a chunk in one statement.
-_HOLDER = text(
+_HOLDER = (
     'SELECT c.id, substr(d.text, c.start + 1, c."end" - c.start), '
     'sg.start, sg."end", sg.idx, sg.speaker, sg.id FROM codings c '
     "JOIN documents d ON d.id = c.document_id "
     "LEFT JOIN segments sg ON sg.id = (SELECT t.id FROM segments t "
     "WHERE t.document_id = c.document_id AND t.parent_id IS NULL AND t.start <= c.start "
     "ORDER BY t.start DESC LIMIT 1) WHERE c.id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+)
 
 
-def _holders(conn: Connection, rows: list[CodingRow]) -> dict[int, tuple[str, _Seg | None]]:
+def _holders(conn: Reader, rows: list[CodingRow]) -> dict[int, tuple[str, _Seg | None]]:
     """coding id -> (its text, (start, end, idx, speaker, id) of the outer segment over its
     start, or None)."""
     out: dict[int, tuple[str, _Seg | None]] = {}
-    ids = [c.id for c in rows]
-    for lo in range(0, len(ids), 500):
-        for cid, body, *seg in conn.execute(_HOLDER, {"ids": ids[lo : lo + 500]}):
+    for ids in chunks([c.id for c in rows]):
+        for cid, body, *seg in fetch(conn, _HOLDER, {"ids": ids}):
             out[int(cid)] = (body, None if seg[4] is None else tuple(seg))  # type: ignore[arg-type]
     return out
 
 
-def _segment_attributes(conn: Connection, seg_ids: list[int]) -> dict[int, dict[str, str]]:
+def _segment_attributes(conn: Reader, seg_ids: list[int]) -> dict[int, dict[str, str]]:
     """Respondent attributes of these segments only (a survey may have a million)."""
     out: dict[int, dict[str, str]] = {}
-    t = s.segment_attributes
-    for lo in range(0, len(seg_ids), 500):
-        q = select(t.c.segment_id, t.c.key, t.c.value).where(
-            t.c.segment_id.in_(seg_ids[lo : lo + 500])
-        )
-        for sid, key, value in conn.execute(q):
+    sql = "SELECT segment_id, key, value FROM segment_attributes WHERE segment_id IN :ids"
+    for ids in chunks(seg_ids):
+        for sid, key, value in fetch(conn, sql, {"ids": ids}):
             out.setdefault(int(sid), {})[key] = value
     return out
 
 
-def candidate_documents(conn: Connection, where: list[tuple[str, str]]) -> set[int] | None:
+def candidate_documents(conn: Reader, where: list[tuple[str, str]]) -> set[int] | None:
     """Documents that can match `where` (None: any may), found through the attribute index
     (`ix_document_attributes_kv`) and `documents.kind`. Survey documents always stay
     candidates: their respondents' attributes are checked per excerpt. Every key must
@@ -109,41 +107,35 @@ def candidate_documents(conn: Connection, where: list[tuple[str, str]]) -> set[i
     by_key: dict[str, set[str]] = {}
     for key, value in where:
         by_key.setdefault(key, set()).add(value.casefold())
-    d, a = s.documents, s.document_attributes
-    surveys = {int(i) for (i,) in conn.execute(select(d.c.id).where(d.c.kind == "survey"))}
+    surveys = {int(i) for (i,) in fetch(conn, "SELECT id FROM documents WHERE kind = 'survey'")}
     found: set[int] | None = None
     for key, values in by_key.items():
-        ids = {
-            int(i)
-            for i, v in conn.execute(select(a.c.document_id, a.c.value).where(a.c.key == key))
-            if v.casefold() in values
-        }
+        pairs = fetch(
+            conn, "SELECT document_id, value FROM document_attributes WHERE key = :k", {"k": key}
+        )
+        ids = {int(i) for i, v in pairs if v.casefold() in values}
         if key == "kind":  # `kind` is the document's kind unless an attribute is so named
-            have_attr = {
-                int(i) for (i,) in conn.execute(select(a.c.document_id).where(a.c.key == key))
-            }
-            by_kind = select(d.c.id).where(d.c.kind.in_(sorted(values)))
-            ids |= {int(i) for (i,) in conn.execute(by_kind)} - have_attr
+            have_attr = {int(i) for i, _v in pairs}
+            by_kind = fetch(
+                conn, "SELECT id FROM documents WHERE kind IN :kinds", {"kinds": sorted(values)}
+            )
+            ids |= {int(i) for (i,) in by_kind} - have_attr
         ids |= surveys
         found = ids if found is None else found & ids
     return found
 
 
-def _attributes_of(conn: Connection, doc_ids: set[int]) -> dict[int, dict[str, str]]:
+def _attributes_of(conn: Reader, doc_ids: set[int]) -> dict[int, dict[str, str]]:
     out: dict[int, dict[str, str]] = {i: {} for i in doc_ids}
-    a = s.document_attributes
-    ids = sorted(doc_ids)
-    for lo in range(0, len(ids), 500):
-        q = select(a.c.document_id, a.c.key, a.c.value).where(
-            a.c.document_id.in_(ids[lo : lo + 500])
-        )
-        for doc_id, key, value in conn.execute(q):
+    sql = "SELECT document_id, key, value FROM document_attributes WHERE document_id IN :ids"
+    for ids in chunks(sorted(doc_ids)):
+        for doc_id, key, value in fetch(conn, sql, {"ids": ids}):
             out[int(doc_id)][key] = value
     return out
 
 
 def excerpts(
-    conn: Connection,
+    conn: Reader,
     *,
     codes: list[str] | None = None,
     where: list[tuple[str, str]] | None = None,
@@ -175,7 +167,7 @@ def excerpts(
 
 
 def excerpts_of(
-    conn: Connection,
+    conn: Reader,
     tree: CodeTree,
     rows: list[CodingRow],
     where: list[tuple[str, str]] | None = None,
@@ -183,12 +175,12 @@ def excerpts_of(
     """These codings as excerpts (context and attributes), sorted in export order; those
     failing `where` left out. Reads only their documents, segments and attributes."""
     wanted = {c.document_id for c in rows}
-    d = s.documents
-    docs = {}
-    for lo in range(0, len(wanted), 500):
-        chunk = sorted(wanted)[lo : lo + 500]
-        q = select(d.c.id, d.c.name, d.c.kind).where(d.c.id.in_(chunk))
-        docs.update({r.id: r for r in conn.execute(q)})
+    docs: dict[int, tuple[int, str, str]] = {}
+    for ids in chunks(sorted(wanted)):
+        for doc_id, name, kind in fetch(
+            conn, "SELECT id, name, kind FROM documents WHERE id IN :ids", {"ids": ids}
+        ):
+            docs[int(doc_id)] = (int(doc_id), name, kind)
     doc_attrs = _attributes_of(conn, wanted)
     held = _holders(conn, rows)
     seg_of: dict[int, _Seg | None] = {}
@@ -198,19 +190,19 @@ def excerpts_of(
     seg_attrs = _segment_attributes(conn, sorted({sg[4] for sg in seg_of.values() if sg}))
     out: list[Excerpt] = []
     for c in rows:
-        doc = docs[c.document_id]
+        doc_id, doc_name, doc_kind = docs[c.document_id]
         seg = seg_of[c.id]
         attrs = dict(doc_attrs.get(c.document_id, {}))
         if seg is not None:
             attrs.update(seg_attrs.get(seg[4], {}))
-        if where and not matches_where(attrs, doc.kind, where):
+        if where and not matches_where(attrs, doc_kind, where):
             continue
         out.append(
             Excerpt(
                 coding_id=c.id,
-                document=doc.name,
-                document_id=doc.id,
-                kind=doc.kind,
+                document=doc_name,
+                document_id=doc_id,
+                kind=doc_kind,
                 segment=seg[2] if seg else None,
                 speaker=seg[3] if seg else None,
                 start=c.start,

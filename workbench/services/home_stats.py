@@ -4,7 +4,9 @@ The home screen, the retrieval screen and the codebook panel call these instead 
 every document or coding: each function returns one page of rows, or counts read from the
 aggregates that triggers keep up to date (`document_counts`, `code_document_counts`,
 migration 5), never a count over a million rows. Every query is an index look-up
-(tests/test_query_plans.py).
+(tests/test_query_plans.py). Every query is SQL text (store.reader): the home screen's
+first page and the codebook panel are read from a plain sqlite3 connection at start-up,
+before SQLAlchemy is loaded (store/lite.py).
 
     page = document_page(conn, offset=0, limit=50, sort="segments", descending=True)
     page.total, page.rows            # rows: DocumentRow (counts, key attributes, coverage)
@@ -16,13 +18,12 @@ migration 5), never a count over a million rows. Every query is an index look-up
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sqlalchemy import Connection, func, select
+from typing import Any
 
 from workbench.errors import WorkbenchError
-from workbench.services.codes import CodeTree
+from workbench.services.code_tree import CodeTree
 from workbench.services.excerpts import Excerpt
-from workbench.store import schema as s
+from workbench.store.reader import Reader, fetch, scalar
 
 SORTS = ("name", "kind", "segments", "codings")
 MAX_PAGE = 1000
@@ -48,20 +49,15 @@ class DocumentPage:
     rows: list[DocumentRow]
 
 
-def _aggregates(conn: Connection):  # type: ignore[no-untyped-def]
-    """(document_counts, code_document_counts): tables kept by triggers, on SQLite
-    (migration 5) and on a server (the same triggers carried to PL/pgSQL by
-    store/postgres_port, filled by the migration's backfill)."""
-    return s.document_counts, s.code_document_counts
-
-
-def segment_count(document_id):  # type: ignore[no-untyped-def]
-    """A document's segment count as a scalar subquery: its segments are numbered 0..n-1
-    (unique per document), so it is max(idx) + 1, one seek in uq_segment_doc_idx."""
-    sg = s.segments
-    return func.coalesce(
-        select(func.max(sg.c.idx) + 1).where(sg.c.document_id == document_id).scalar_subquery(),
-        0,
+def segment_count(document_id: str) -> str:
+    """SQL for a document's segment count, `document_id` being the SQL of its id: its
+    segments are numbered 0..n-1 (unique per document), so it is max(idx) + 1, one seek in
+    uq_segment_doc_idx. The counts themselves live in `document_counts` and
+    `code_document_counts`, tables kept by triggers on SQLite (migration 5) and on a server
+    (the same triggers carried to PL/pgSQL by store/postgres_port)."""
+    return (
+        "coalesce((SELECT max(sg.idx) + 1 FROM segments sg "
+        f"WHERE sg.document_id = {document_id}), 0)"
     )
 
 
@@ -72,31 +68,54 @@ def _check_page(offset: int, limit: int) -> None:
         )
 
 
-def _filtered(conn: Connection, where: list[tuple[str, str]] | None, words: str):  # type: ignore[no-untyped-def]
-    """The documents query (id column) narrowed by attribute conditions (as
-    `documents.matches_where`: every key must match, a key's values are alternatives,
-    case-insensitive; `kind` is the document's kind unless an attribute is so named) and
-    words in the name."""
-    d, a = s.documents, s.document_attributes
-    q = select(d.c.id)
+def _like(word: str) -> str:
+    """`word` anywhere, as a LIKE pattern with '/' escaping its wildcards."""
+    escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _filtered(
+    conn: Reader, where: list[tuple[str, str]] | None, words: str
+) -> tuple[str, dict[str, Any]]:
+    """(SQL selecting the ids of the matching documents, its parameters): narrowed by
+    attribute conditions (as `where.matches_where`: every key must match, a key's values
+    are alternatives, case-insensitive; `kind` is the document's kind unless an attribute
+    is so named) and words in the name."""
+    conds: list[str] = []
+    params: dict[str, Any] = {}
     by_key: dict[str, set[str]] = {}
     for key, value in where or []:
         by_key.setdefault(key, set()).add(value.casefold())
-    for key, values in by_key.items():
-        rows = conn.execute(select(a.c.document_id, a.c.value).where(a.c.key == key)).all()
-        ids = {int(i) for i, v in rows if v.casefold() in values}
+    for i, (key, values) in enumerate(by_key.items()):
+        pairs = fetch(
+            conn, "SELECT document_id, value FROM document_attributes WHERE key = :k", {"k": key}
+        )
+        ids = {int(d) for d, v in pairs if v.casefold() in values}
         if key == "kind":
-            have = select(a.c.document_id).where(a.c.key == key)
-            kinds = select(d.c.id).where(d.c.kind.in_(sorted(values)), d.c.id.not_in(have))
-            ids |= {int(i) for (i,) in conn.execute(kinds)}
-        q = q.where(d.c.id.in_(sorted(ids)))
-    for word in words.split():
-        q = q.where(func.lower(d.c.name).contains(word.casefold(), autoescape=True))
-    return q
+            have = {int(d) for d, _v in pairs}
+            kinds = fetch(
+                conn, "SELECT id FROM documents WHERE kind IN :kinds", {"kinds": sorted(values)}
+            )
+            ids |= {int(d) for (d,) in kinds} - have
+        conds.append(f"f.id IN :ids{i}")
+        params[f"ids{i}"] = sorted(ids)
+    for i, word in enumerate(words.split()):
+        conds.append(f"lower(f.name) LIKE :w{i} ESCAPE '/'")
+        params[f"w{i}"] = _like(word.casefold())
+    sql = "SELECT f.id FROM documents f"
+    return (sql + " WHERE " + " AND ".join(conds) if conds else sql), params
+
+
+_SORT_KEYS = {
+    "name": "d.name",
+    "kind": "d.kind",
+    "segments": segment_count("d.id"),
+    "codings": "n.codings",
+}
 
 
 def document_page(
-    conn: Connection,
+    conn: Reader,
     *,
     offset: int = 0,
     limit: int = 50,
@@ -111,28 +130,24 @@ def document_page(
     _check_page(offset, limit)
     if sort not in SORTS:
         raise WorkbenchError(f"sort {sort}: use one of {', '.join(SORTS)}")
-    d, n = s.documents, _aggregates(conn)[0]
-    base = _filtered(conn, where, words)
-    total = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
-    segments = segment_count(d.c.id)
-    key = {"name": d.c.name, "kind": d.c.kind, "segments": segments, "codings": n.c.codings}
-    order = key[sort].desc() if descending else key[sort]
-    q = (
-        select(
-            d.c.id, d.c.name, d.c.kind, segments, n.c.codings, func.length(d.c.text), d.c.case_name
-        )
-        .select_from(d.outerjoin(n, n.c.document_id == d.c.id))
-        .where(d.c.id.in_(base.scalar_subquery()) if (where or words) else True)
-        .order_by(order, d.c.name)
-        .offset(offset)
-        .limit(limit)
+    base, params = _filtered(conn, where, words)
+    total = int(scalar(conn, f"SELECT count(*) FROM ({base}) AS m", params))
+    order = _SORT_KEYS[sort] + (" DESC" if descending else "")
+    narrowed = f"WHERE d.id IN ({base}) " if (where or words) else ""
+    page = fetch(
+        conn,
+        f"SELECT d.id, d.name, d.kind, {segment_count('d.id')}, n.codings, length(d.text), "
+        "d.case_name FROM documents d LEFT OUTER JOIN document_counts n "
+        f"ON n.document_id = d.id {narrowed}ORDER BY {order}, d.name "
+        "LIMIT :limit OFFSET :offset",
+        {**params, "limit": limit, "offset": offset},
     )
-    page = conn.execute(q).all()
     ids = [int(r[0]) for r in page]
     attrs: dict[int, dict[str, str]] = {i: {} for i in ids}
-    a = s.document_attributes
-    for doc_id, k, v in conn.execute(
-        select(a.c.document_id, a.c.key, a.c.value).where(a.c.document_id.in_(ids))
+    for doc_id, k, v in fetch(
+        conn,
+        "SELECT document_id, key, value FROM document_attributes WHERE document_id IN :ids",
+        {"ids": ids},
     ):
         attrs[int(doc_id)][k] = v
     covered = coverage(conn, ids)
@@ -153,22 +168,22 @@ def document_page(
     return DocumentPage(total, offset, rows)
 
 
-def document_total(conn: Connection) -> int:
+def document_total(conn: Reader) -> int:
     """Documents in the project."""
-    return int(conn.execute(select(func.count()).select_from(s.documents)).scalar_one())
+    return int(scalar(conn, "SELECT count(*) FROM documents"))
 
 
-def coverage(conn: Connection, document_ids: list[int]) -> dict[int, int]:
+def coverage(conn: Reader, document_ids: list[int]) -> dict[int, int]:
     """Characters under at least one coding, per document (their codings in one indexed
     read, in document and start order)."""
-    c = s.codings
     out = dict.fromkeys(document_ids, 0)
     if not document_ids:
         return out
-    spans = conn.execute(
-        select(c.c.document_id, c.c.start, c.c.end)
-        .where(c.c.document_id.in_(document_ids))
-        .order_by(c.c.document_id, c.c.start)
+    spans = fetch(
+        conn,
+        'SELECT document_id, start, "end" FROM codings WHERE document_id IN :ids '
+        "ORDER BY document_id, start",
+        {"ids": list(document_ids)},
     )
     current, reach = None, 0
     for doc_id, start, end in spans:
@@ -181,29 +196,38 @@ def coverage(conn: Connection, document_ids: list[int]) -> dict[int, int]:
     return out
 
 
-def document_counts(conn: Connection, document_id: int) -> tuple[int, int]:
+def document_counts(conn: Reader, document_id: int) -> tuple[int, int]:
     """(segments, codings) of one document, from the index and the aggregate."""
-    n = _aggregates(conn)[0]
-    segs = conn.execute(select(segment_count(document_id))).scalar_one()
-    row = conn.execute(select(n.c.codings).where(n.c.document_id == document_id)).first()
-    return int(segs), int(row[0]) if row else 0
+    segs = scalar(conn, f"SELECT {segment_count(':doc')}", {"doc": document_id})
+    codings = scalar(
+        conn, "SELECT codings FROM document_counts WHERE document_id = :doc", {"doc": document_id}
+    )
+    return int(segs), int(codings or 0)
 
 
-def code_counts(conn: Connection, document_id: int | None = None) -> dict[str, int]:
+def code_counts(conn: Reader, document_id: int | None = None) -> dict[str, int]:
     """Codings per code id (only codes with codings), in the project or in one document."""
-    t = _aggregates(conn)[1]
     if document_id is not None:
-        q = select(t.c.code_id, t.c.codings).where(t.c.document_id == document_id)
+        rows = fetch(
+            conn,
+            "SELECT code_id, codings FROM code_document_counts WHERE document_id = :doc",
+            {"doc": document_id},
+        )
     else:
-        q = select(t.c.code_id, func.sum(t.c.codings)).group_by(t.c.code_id)
-    return {str(code): int(k) for code, k in conn.execute(q)}
+        rows = fetch(
+            conn, "SELECT code_id, sum(codings) FROM code_document_counts GROUP BY code_id"
+        )
+    return {str(code): int(k) for code, k in rows}
 
 
-def code_document_matrix(conn: Connection, code_ids: list[str]) -> dict[tuple[str, int], int]:
+def code_document_matrix(conn: Reader, code_ids: list[str]) -> dict[tuple[str, int], int]:
     """Codings per (code, document) for the given codes."""
-    t = _aggregates(conn)[1]
-    q = select(t.c.code_id, t.c.document_id, t.c.codings).where(t.c.code_id.in_(code_ids))
-    return {(str(c), int(d)): int(k) for c, d, k in conn.execute(q)}
+    rows = fetch(
+        conn,
+        "SELECT code_id, document_id, codings FROM code_document_counts WHERE code_id IN :codes",
+        {"codes": list(code_ids)},
+    )
+    return {(str(c), int(d)): int(k) for c, d, k in rows}
 
 
 def rolled_up(tree: CodeTree, counts: dict[str, int]) -> dict[str, int]:
@@ -211,25 +235,25 @@ def rolled_up(tree: CodeTree, counts: dict[str, int]) -> dict[str, int]:
     return {cid: sum(counts.get(x, 0) for x in [cid, *tree.descendants(cid)]) for cid in tree.codes}
 
 
-def totals(conn: Connection) -> dict[str, int]:
+def totals(conn: Reader) -> dict[str, int]:
     """Documents, segments and codings in the project, from the aggregate (one row per
     document, not per segment)."""
-    n = _aggregates(conn)[0]
-    docs, segs, cods = conn.execute(
-        select(func.count(), func.sum(segment_count(n.c.document_id)), func.sum(n.c.codings))
-    ).one()
+    docs, segs, cods = fetch(
+        conn,
+        f"SELECT count(*), sum({segment_count('n.document_id')}), sum(n.codings) "
+        "FROM document_counts n",
+    )[0]
     return {"documents": int(docs), "segments": int(segs or 0), "codings": int(cods or 0)}
 
 
-def excerpt_count(conn: Connection, code_ids: list[str]) -> int:
+def excerpt_count(conn: Reader, code_ids: list[str]) -> int:
     """Codings of these codes (no other filter), from the aggregate."""
-    t = _aggregates(conn)[1]
-    q = select(func.sum(t.c.codings)).where(t.c.code_id.in_(code_ids))
-    return int(conn.execute(q).scalar() or 0)
+    sql = "SELECT sum(codings) FROM code_document_counts WHERE code_id IN :codes"
+    return int(scalar(conn, sql, {"codes": list(code_ids)}) or 0)
 
 
 def excerpt_page(
-    conn: Connection,
+    conn: Reader,
     codes: list[str],
     *,
     offset: int = 0,
@@ -241,62 +265,48 @@ def excerpt_page(
     by document name, start, end, code, coder: the page's coding ids come from one indexed
     query, and text, context and attributes are read for that page only. (With an
     attribute filter, use `excerpts(..., where=...)`: attributes are checked per row.)"""
-    from workbench.services.coding import CodingRow
+    from workbench.services.coding_rows import CODING_COLUMNS, row_to_coding
     from workbench.services.excerpts import excerpts_of, expand_codes
 
     _check_page(offset, limit)
     tree = CodeTree.load(conn)
     ids = expand_codes(tree, codes, descendants)
-    c, d = s.codings, s.documents
-    cond = c.c.code_id.in_(ids)
+    cond, params = "c.code_id IN :codes", {"codes": ids}
     if coder is not None:
-        cond = cond & (c.c.coder == coder)
+        cond, params = cond + " AND c.coder = :coder", {**params, "coder": coder}
     total = (
         excerpt_count(conn, ids)
         if coder is None
-        else int(conn.execute(select(func.count()).select_from(c).where(cond)).scalar_one())
+        else int(scalar(conn, f"SELECT count(*) FROM codings c WHERE {cond}", params))
     )
-    q = (
-        select(c)
-        .select_from(c.join(d, d.c.id == c.c.document_id))
-        .where(cond)
-        .order_by(d.c.name, c.c.start, c.c.end, c.c.code_id, c.c.coder)
-        .offset(offset)
-        .limit(limit)
+    columns = ", ".join(f"c.{col.strip()}" for col in CODING_COLUMNS.split(","))
+    page = fetch(
+        conn,
+        f"SELECT {columns} FROM codings c JOIN documents d ON d.id = c.document_id "
+        f'WHERE {cond} ORDER BY d.name, c.start, c."end", c.code_id, c.coder '
+        "LIMIT :limit OFFSET :offset",
+        {**params, "limit": limit, "offset": offset},
     )
-    rows = [
-        CodingRow(
-            r.id,
-            r.document_id,
-            r.start,
-            r.end,
-            r.code_id,
-            r.coder,
-            r.created,
-            r.memo,
-            r.origin,
-            r.guid,
-        )
-        for r in conn.execute(q)
-    ]
-    return total, excerpts_of(conn, tree, rows)
+    return total, excerpts_of(conn, tree, [row_to_coding(r) for r in page])
 
 
-def verify_counts(conn: Connection) -> list[str]:
+def verify_counts(conn: Reader) -> list[str]:
     """Problems where the kept counts disagree with the rows, or a document's segments are
     not numbered 0..n-1 (what `segment_count` relies on). SQLite projects (for `workbench
     check`)."""
     problems: list[str] = []
-    d, n, sg, c, t = s.documents, s.document_counts, s.segments, s.codings, s.code_document_counts
-    numbering = select(sg.c.document_id, func.count(), func.max(sg.c.idx), func.min(sg.c.idx))
     segs = {
-        int(i): (k, hi, lo) for i, k, hi, lo in conn.execute(numbering.group_by(sg.c.document_id))
+        int(i): (k, hi, lo)
+        for i, k, hi, lo in fetch(
+            conn,
+            "SELECT document_id, count(*), max(idx), min(idx) FROM segments GROUP BY document_id",
+        )
     }
-    live_c = dict(
-        conn.execute(select(c.c.document_id, func.count()).group_by(c.c.document_id)).all()
-    )
-    stored = {int(i): int(k) for i, k in conn.execute(select(n.c.document_id, n.c.codings))}
-    for doc_id, name in conn.execute(select(d.c.id, d.c.name)):
+    live_c = dict(fetch(conn, "SELECT document_id, count(*) FROM codings GROUP BY document_id"))
+    stored = {
+        int(i): int(k) for i, k in fetch(conn, "SELECT document_id, codings FROM document_counts")
+    }
+    for doc_id, name in fetch(conn, "SELECT id, name FROM documents"):
         k, hi, lo = segs.get(int(doc_id), (0, -1, 0))
         if (k, hi, lo) != (hi + 1, hi, 0) and k:
             problems.append(f"{name}: segments are not numbered 0..{k - 1}")
@@ -307,13 +317,15 @@ def verify_counts(conn: Connection) -> list[str]:
             )
     live = {
         (str(a), int(b)): int(k)
-        for a, b, k in conn.execute(
-            select(c.c.code_id, c.c.document_id, func.count()).group_by(
-                c.c.code_id, c.c.document_id
-            )
+        for a, b, k in fetch(
+            conn,
+            "SELECT code_id, document_id, count(*) FROM codings GROUP BY code_id, document_id",
         )
     }
-    kept = {(str(a), int(b)): int(k) for a, b, k in conn.execute(select(t))}
+    kept = {
+        (str(a), int(b)): int(k)
+        for a, b, k in fetch(conn, "SELECT code_id, document_id, codings FROM code_document_counts")
+    }
     if live != kept:
         problems.append("code_document_counts disagrees with the codings")
     return problems

@@ -20,7 +20,6 @@ turned into one line.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -34,54 +33,17 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
 from workbench.errors import WorkbenchError
 from workbench.store import migrations, sqlite_extras
-
-DEFAULT_PROJECT = "workbench.sqlite"
-SQLITE_MAGIC = b"SQLite format 3\x00"
-BUSY_TIMEOUT_S = 30.0
-
-
-SERVER_SCHEMES = ("postgresql+psycopg:", "postgresql:", "postgres:")
-
-
-def server_url(value: str | os.PathLike[str] | None) -> str | None:
-    """The SQLAlchemy URL (psycopg 3) when `value` names a server project, else None.
-    A URL that went through `Path` (typer's --project) lost one of its two slashes."""
-    if value is None:
-        return None
-    raw = os.fspath(value)
-    for scheme in SERVER_SCHEMES:
-        if raw.startswith(scheme):
-            rest = raw[len(scheme) :]
-            rest = rest[2:] if rest.startswith("//") else rest.lstrip("/")
-            return f"postgresql+psycopg://{rest}"
-    return None
-
-
-def redact(url: str) -> str:
-    """A server URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
-
-
-def resolve_project_path(path: str | os.PathLike[str] | None) -> Path:
-    """`--project`, else $WORKBENCH_PROJECT, else ./workbench.sqlite."""
-    if path:
-        return Path(path)
-    env = os.environ.get("WORKBENCH_PROJECT")
-    return Path(env) if env else Path(DEFAULT_PROJECT)
-
-
-def busy_message(path: Path) -> str:
-    return (
-        f"{path}: the project is busy: another program kept it locked for "
-        f"{BUSY_TIMEOUT_S:.0f} s (try again when it has finished)"
-    )
-
-
-def is_busy(exc: BaseException) -> bool:
-    orig = getattr(exc, "orig", exc)
-    return isinstance(orig, sqlite3.OperationalError) and (
-        "locked" in str(orig) or "busy" in str(orig)
-    )
+from workbench.store.lite import (  # noqa: F401 - re-exported: the store's path rules
+    BUSY_TIMEOUT_S,
+    DEFAULT_PROJECT,
+    SQLITE_MAGIC,
+    busy_message,
+    check_project_file,
+    is_busy,
+    redact,
+    resolve_project_path,
+    server_url,
+)
 
 
 @dataclass(eq=False)
@@ -97,6 +59,9 @@ class Project:
     # Bumped when a write transaction of this process begins and again when it ends, so a
     # watcher of the file (services.live.FileFeed) can tell our own changes from others'.
     own_writes: int = field(default=0, repr=False)
+    # Plain sqlite3 connections on this file opened before the pool (store.lite's fast
+    # start): closed after the pool, never while it may hold locks.
+    _kept: list[sqlite3.Connection] = field(default_factory=list, repr=False)
 
     @property
     def is_server(self) -> bool:
@@ -183,6 +148,13 @@ class Project:
             if _REGISTRY.get(self._key) is self:
                 del _REGISTRY[self._key]
         self.engine.dispose()
+        kept, self._kept = self._kept, []
+        for con in kept:
+            con.close()
+
+    def keep_until_closed(self, con: sqlite3.Connection) -> None:
+        """Close `con` (another connection on this file) when the pool closes, not before."""
+        self._kept.append(con)
 
     @property
     def is_open(self) -> bool:
@@ -233,27 +205,6 @@ def _make_engine(path: Path) -> Engine:
     return engine
 
 
-def _check_existing(p: Path) -> None:
-    """Refuse what is not a project. Reads the header only when no pool of this process
-    has the file open (see the module docstring)."""
-    if p.is_dir():
-        raise WorkbenchError(f"{p}: is a directory, not a project file")
-    if not p.is_file():
-        raise WorkbenchError(f"{p}: is not a regular file, not a project file")
-    if p.stat().st_size == 0:
-        raise WorkbenchError(
-            f"{p}: is an empty file, not a Workbench project (remove it first, or pick a "
-            "new file name for a new project)"
-        )
-    try:
-        with p.open("rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise WorkbenchError(f"{p}: cannot read the project ({exc.strerror or exc})") from exc
-    if head != SQLITE_MAGIC:
-        raise WorkbenchError(f"{p}: not a Workbench project (not an SQLite database)")
-
-
 def _migrate(engine: Engine) -> None:
     """Pending migrations in one BEGIN IMMEDIATE transaction, foreign keys off meanwhile
     (SQLite's table-rebuild procedure; the pragma is a no-op inside a transaction).
@@ -295,7 +246,7 @@ def open_project(path: str | os.PathLike[str] | None, *, create: bool = False) -
                 f"{p}: project is missing (create it with `workbench init --project {p}`)"
             )
         if exists:
-            _check_existing(p)
+            check_project_file(p)
         elif not p.parent.exists():
             raise WorkbenchError(f"{p}: folder {p.parent} does not exist")
         engine = _make_engine(p)

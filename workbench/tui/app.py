@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -14,19 +15,25 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from workbench.errors import WorkbenchError
-from workbench.services.undo import UndoStack
-from workbench.store.db import Project, open_project
 from workbench.tui.errors import guard_callback, show
 from workbench.tui.keymap import KeymapResult, build_keymap, keys_for
+from workbench.tui.project_handle import ProjectHandle
 from workbench.tui.suggestions import EngineFactory, Suggestion, SuggestionEngine, load_engine
 
 if TYPE_CHECKING:
     from textual.worker import Worker
 
     from workbench.services.live import Change, ChangeFeed, FileFeed
+    from workbench.services.undo import UndoStack
+    from workbench.store.db import Project
+    from workbench.store.reader import Reader
     from workbench.suggest.cache import CachedEncoder
 
 CSS_DIR = Path(__file__).parent / "styles"
+# The full open (SQLAlchemy's import, the pool, the change feed) starts after this many
+# screen refreshes (the home screen laid out, then its rows painted), so that it does not
+# compete with painting the first screen (one GIL).
+PAINTS_BEFORE_OPEN = 2
 
 
 class WorkbenchApp(App[None]):
@@ -64,9 +71,9 @@ class WorkbenchApp(App[None]):
         self.coder = default_coder(coder)
         self.keys: KeymapResult = build_keymap(load_config().keys)
         self.set_keymap(self.keys.keymap)
-        self.project: Project = open_project(self.project_path)
+        self.handle = ProjectHandle(self.project_path)  # see tui/project_handle.py
         self.feed: ChangeFeed | FileFeed | None = None
-        self.undo_stack = UndoStack(self.project)
+        self._undo: UndoStack | None = None
         self.errors: list[str] = []  # unexpected errors shown as notifications (tests read it)
         self.sub_title = f"{self.project_path.name} · coder: {self.coder}"
         self.engine_factory: EngineFactory = load_engine
@@ -77,6 +84,26 @@ class WorkbenchApp(App[None]):
         self._corpus_started = False
         self._stop_background = threading.Event()
         self._tuning: Worker[None] | None = None  # the fine-tuning job (F9), while it runs
+
+    @property
+    def project(self) -> Project:
+        """The project (opened on first use if the background open has not finished)."""
+        return self.handle.open()
+
+    @property
+    def undo_stack(self) -> UndoStack:
+        if self._undo is None:
+            from workbench.services.undo import UndoStack
+
+            self._undo = UndoStack(self.project)
+        return self._undo
+
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """A read transaction for what a screen shows (SQL text services only: at start-up
+        it may be the plain sqlite3 reader, see tui/project_handle.py)."""
+        with self.handle.reading() as conn:
+            yield conn
 
     def get_engine(self) -> SuggestionEngine:
         """The suggestion engine, loaded on first use. Blocking: call from a thread worker."""
@@ -183,11 +210,45 @@ class WorkbenchApp(App[None]):
         problems = self.keys.summary()
         if problems:
             self.notify(problems, title="Key bindings", severity="warning", timeout=12)
-        self.start_feed()
+        if self.handle.is_open:
+            problem = self.start_feed(self.project)
+            if problem:
+                self.notify(problem, severity="warning")
+        else:  # the first screen came from the start-up reader: the rest once it is painted
+            self.call_after_refresh(self._open_fully, PAINTS_BEFORE_OPEN)
 
-    def start_feed(self) -> None:
+    def _open_fully(self, paints: int) -> None:
+        if paints > 1:
+            self.call_after_refresh(self._open_fully, paints - 1)
+            return
+        self.run_worker(self._open_in_thread, thread=True, group="open", exit_on_error=False)
+
+    def _open_in_thread(self) -> None:
+        """Open the project and start the feed (under the handle's lock: nothing here waits
+        for the app's thread, which may be waiting for the lock), then tell the app."""
+        outcome: dict[str, object] = {}
+
+        def then(project: Project, changed: bool) -> None:
+            outcome["problem"], outcome["changed"] = self.start_feed(project), changed
+
+        try:
+            self.handle.open_fully(then)
+        except Exception as exc:  # the next action that needs the project says why
+            outcome["error"] = exc
+        try:
+            if "error" in outcome:
+                self.call_from_thread(self.report, outcome["error"])
+            if outcome.get("problem"):
+                self.call_from_thread(self.notify, str(outcome["problem"]), severity="warning")
+            if outcome.get("changed"):  # someone wrote since the first screen was read
+                self.call_from_thread(self.refresh_data)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def start_feed(self, project: Project) -> str | None:
         """Hear what others change (a colleague on the server, a CLI command in another
-        terminal) and refresh what is on screen; see workbench/services/live.py."""
+        terminal) and refresh what is on screen; see workbench/services/live.py. Returns
+        why live updates are off, if they are. Safe from any thread."""
         from workbench.services.live import subscribe
 
         def heard(change: Change) -> None:  # in the feed's thread
@@ -197,10 +258,11 @@ class WorkbenchApp(App[None]):
                 pass
 
         try:
-            self.feed = subscribe(self.project, heard, me=self.coder)
+            self.feed = subscribe(project, heard, me=self.coder)
         except Exception as exc:  # live updates are a nicety: the app works without them
             self.feed = None
-            self.notify(f"live updates are off: {exc}", severity="warning")
+            return f"live updates are off: {exc}"
+        return None
 
     def on_change(self, change: Change) -> None:
         if change.mine:
@@ -214,7 +276,10 @@ class WorkbenchApp(App[None]):
         self._stop_background.set()  # the background embedding stops at its next block
         if self.feed is not None:
             self.feed.stop()
-        self.project.close()
+        feed = self.feed
+        self.handle.close()  # waits for an open in progress: none starts after this
+        if self.feed is not None and self.feed is not feed:  # that open started a feed
+            self.feed.stop()
 
     # Errors become notifications, never a traceback on screen ------------------------------
     # Every key binding and palette command goes through run_action, and every dialog result

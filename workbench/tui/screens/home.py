@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from workbench.errors import WorkbenchError
-from workbench.services.documents import parse_where
 from workbench.services.home_stats import DocumentRow, document_page, document_total
+from workbench.services.where import parse_where
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NothingSelected, guard, show
 from workbench.tui.text import clip, plural
@@ -134,7 +134,7 @@ class HomeScreen(UsesWorkbench, Screen[None]):
     def read_page(self, offset: int) -> list[DocumentRow]:
         where, words = self.filter_terms()
         _label, sort, descending = SORTS[self.sort_index]
-        with self.wb.project.read() as conn:
+        with self.wb.reading() as conn:  # at start-up: before SQLAlchemy is loaded
             page = document_page(
                 conn,
                 offset=offset,

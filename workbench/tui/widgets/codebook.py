@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -13,12 +14,19 @@ from textual.widgets import Label, Tree
 from textual.widgets.tree import TreeNode
 
 from workbench.errors import WorkbenchError
-from workbench.services import code_edit
-from workbench.services.codes import CodeTree
+from workbench.services.code_tree import CodeTree
 from workbench.services.home_stats import code_counts
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import show
 from workbench.tui.text import plural
+
+
+def _edit() -> ModuleType:
+    """services.code_edit, loaded with the first edit (it needs SQLAlchemy; the panel's
+    first fill at start-up does not)."""
+    from workbench.services import code_edit
+
+    return code_edit
 
 
 def code_label(tree: CodeTree, code_id: str, counts: dict[str, int]) -> Text:
@@ -64,7 +72,7 @@ class CodeTreeView(UsesWorkbench, Tree[str]):
         return result if result is not None else True
 
     def _tree(self) -> CodeTree:
-        with self.wb.project.read() as conn:
+        with self.wb.reading() as conn:
             return CodeTree.load(conn)
 
     def action_add_child(self, parent: str | None = None, top: bool = False) -> None:
@@ -75,7 +83,7 @@ class CodeTreeView(UsesWorkbench, Tree[str]):
 
         def done(name: str | None) -> None:
             if name:
-                code = self._write(code_edit.add_code, name, parent_id)
+                code = self._write(_edit().add_code, name, parent_id)
                 if code:
                     self.panel().select(code.id)
                     self.notify(f"added code '{code.name}' ({where})")
@@ -94,7 +102,7 @@ class CodeTreeView(UsesWorkbench, Tree[str]):
         old = self._tree().codes[cid].name
 
         def done(name: str | None) -> None:
-            if name and name != old and self._write(code_edit.rename_code, cid, name):
+            if name and name != old and self._write(_edit().rename_code, cid, name):
                 self.notify(f"renamed '{old}' to '{name}' (old name kept as an alias)")
 
         self.app.push_screen(PromptScreen(f"Rename '{old}'", value=old), done)
@@ -115,7 +123,7 @@ class CodeTreeView(UsesWorkbench, Tree[str]):
             if target is None:
                 return
             parent = None if target == "\x00top" else target
-            if self._write(code_edit.move_code, cid, parent):
+            if self._write(_edit().move_code, cid, parent):
                 self.panel().select(cid)
                 self.notify(f"moved '{tree.codes[cid].name}'")
 
@@ -136,12 +144,12 @@ class CodeTreeView(UsesWorkbench, Tree[str]):
                 return
             survivor = tree.codes[choice.code_id]
             with self.wb.project.read() as conn:
-                n = code_edit.coding_count(conn, cid)
+                n = _edit().coding_count(conn, cid)
 
             def confirmed(yes: bool | None) -> None:
                 if not yes:
                     return
-                out = self._write(code_edit.merge_codes, cid, survivor.id)
+                out = self._write(_edit().merge_codes, cid, survivor.id)
                 if out:
                     self.panel().select(survivor.id)
                     self.notify(
@@ -166,7 +174,7 @@ class CodeTreeView(UsesWorkbench, Tree[str]):
         code = self._tree().codes[cid]
 
         def done(values: dict[str, object] | None) -> None:
-            if values is not None and self._write(code_edit.edit_code, cid, **values):
+            if values is not None and self._write(_edit().edit_code, cid, **values):
                 self.notify(f"saved '{code.name}'")
 
         self.app.push_screen(CodeFormScreen(code), done)
@@ -179,7 +187,7 @@ class CodeTreeView(UsesWorkbench, Tree[str]):
             return
         code = self._tree().codes[cid]
         with self.wb.project.read() as conn:
-            n = code_edit.coding_count(conn, cid)
+            n = _edit().coding_count(conn, cid)
         if n == 0:
             question = f"Delete code '{code.name}'? (no codings; children move up)"
         else:
@@ -188,7 +196,7 @@ class CodeTreeView(UsesWorkbench, Tree[str]):
             )
 
         def done(yes: bool | None) -> None:
-            if yes and self._write(code_edit.delete_code, cid, delete_codings=True) is not None:
+            if yes and self._write(_edit().delete_code, cid, delete_codings=True) is not None:
                 self.notify(f"deleted '{code.name}' ({plural(n, 'coding')} removed)")
 
         self.app.push_screen(ConfirmScreen(question), done)
@@ -204,7 +212,7 @@ class CodebookPanel(UsesWorkbench, Vertical):
         yield tree
 
     def reload(self) -> None:
-        with self.wb.project.read() as conn:
+        with self.wb.reading() as conn:  # at start-up: before SQLAlchemy is loaded
             tree = CodeTree.load(conn)
             counts = code_counts(conn)  # from the kept aggregate
         view = self.query_one(CodeTreeView)

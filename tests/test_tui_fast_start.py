@@ -1,0 +1,149 @@
+"""The TUI's first screen comes from the plain sqlite3 reader, before SQLAlchemy is loaded;
+the project opens in full right after (tui/project_handle.py). Checked in a fresh
+interpreter (what is loaded when the rows are first painted), and for what happens in the
+window between the two: another terminal's write is shown, a key pressed early waits for
+the open instead of failing, quitting early leaves nothing open."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_analysis_matrix import demo_project
+from test_server_rules import wb
+
+from workbench.store.db import is_open_project
+from workbench.tui import app as app_module
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.home import HomeScreen
+from workbench.tui.widgets.codebook import CodeTreeView
+
+FIRST_PAINT = """
+import asyncio, json, sys
+from pathlib import Path
+from textual.widgets import DataTable
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.home import HomeScreen
+
+seen = {}
+app = WorkbenchApp(Path(sys.argv[1]), "tester")
+display = app._display
+
+def painted(screen, renderable):
+    display(screen, renderable)
+    if "loaded" not in seen and isinstance(screen, HomeScreen) and renderable is not None:
+        if screen.query_one("#documents", DataTable).row_count:
+            seen["loaded"] = sorted(m for m in ("sqlalchemy", "torch") if m in sys.modules)
+            seen["open"] = app.handle.is_open
+
+app._display = painted
+
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.handle.is_open:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        seen["feed"] = app.feed is not None
+        seen["rows"] = app.screen.query_one("#documents", DataTable).row_count
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_first_paint_needs_no_sqlalchemy(tmp_path_factory: pytest.TempPathFactory) -> None:
+    project = demo_project(tmp_path_factory)
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT, str(project)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["loaded"] == [], "the first screen loaded SQLAlchemy or torch"
+    assert seen["open"] is False
+    assert seen["feed"] is True  # the change feed runs once the project is open
+    assert seen["rows"] == 20
+
+
+@pytest.fixture
+def held_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The background open does not start by itself: the test starts it."""
+    monkeypatch.setattr(app_module.WorkbenchApp, "_open_fully", lambda self, paints: None)
+
+
+def codes_in_panel(app: WorkbenchApp) -> set[str]:
+    tree = app.screen.query_one(CodeTreeView)
+    out: set[str] = set()
+    stack = list(tree.root.children)
+    while stack:
+        node = stack.pop()
+        out.add(str(node.label.plain).split(" (")[0].strip())
+        stack.extend(node.children)
+    return out
+
+
+@pytest.mark.usefixtures("held_open")
+async def test_a_write_before_the_full_open_is_shown(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    demo = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_project(tmp_path_factory), demo)
+    app = WorkbenchApp(demo, "tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert not app.handle.is_open  # shown from the start-up reader
+        before = str(app.screen.query_one("#documents").get_row("FN02_moorside_reception")[3])  # type: ignore[attr-defined]
+        r = wb(tmp_path, "code", "FN02_moorside_reception", "--segment", "1",
+               "--code", "Hidden work", "--coder", "bob", "--project", demo)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        await asyncio.to_thread(app._open_in_thread)  # what the worker runs
+        await pilot.pause()
+        assert app.handle.is_open and app.feed is not None
+        after = str(app.screen.query_one("#documents").get_row("FN02_moorside_reception")[3])  # type: ignore[attr-defined]
+        assert after != before  # the screen was read again: the write is on it
+    assert app.errors == []
+    assert not is_open_project(demo)
+
+
+@pytest.mark.usefixtures("held_open")
+async def test_a_key_before_the_full_open_waits_for_it(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Coding from the first screen, the project not yet open: the action opens it."""
+    demo = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_project(tmp_path_factory), demo)
+    app = WorkbenchApp(demo, "tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not app.handle.is_open
+        await pilot.press("enter")  # open the first document
+        await pilot.pause()
+        assert app.handle.is_open
+        assert type(app.screen).__name__ == "CodingScreen"
+        label = app.undo_stack.undo()  # nothing done yet: the stack works on the open project
+        assert label is None
+    assert app.errors == []
+    assert not is_open_project(demo)
+
+
+@pytest.mark.usefixtures("held_open")
+async def test_quitting_before_the_full_open_leaves_nothing_open(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    demo = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_project(tmp_path_factory), demo)
+    app = WorkbenchApp(demo, "tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.handle.is_open
+        await pilot.press("q")
+    assert not is_open_project(demo)
+    assert app.errors == []
