@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from test_analysis_matrix import demo_project
 from test_server_rules import wb
+from test_tui_live import wait_for_note
 
 from workbench.store.db import is_open_project
 from workbench.tui import app as app_module
@@ -105,10 +106,10 @@ async def test_a_write_before_the_full_open_is_shown(
                "--code", "Hidden work", "--coder", "bob", "--project", demo)  # fmt: skip
         assert r.returncode == 0, r.stderr
         await asyncio.to_thread(app._open_in_thread)  # what the worker runs
-        await pilot.pause()
+        await wait_for_note(pilot, "bob coded 'Hidden work' in FN02_moorside_reception")
         assert app.handle.is_open and app.feed is not None
         after = str(app.screen.query_one("#documents").get_row("FN02_moorside_reception")[3])  # type: ignore[attr-defined]
-        assert after != before  # the screen was read again: the write is on it
+        assert after != before  # reported as if the feed had run from the start, and shown
     assert app.errors == []
     assert not is_open_project(demo)
 

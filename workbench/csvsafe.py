@@ -41,9 +41,14 @@ def restore(cell: object) -> object:
     return cell
 
 
+_FIRST = frozenset("=+-@\t\r'")  # a cell starting otherwise needs no look
+
+
 def cell(value: object) -> object:
     """Numbers stay numbers (a negative number is not a formula); everything else is text,
     neutralised."""
+    if type(value) is str:  # most cells: checked by their first character alone
+        return value if not value or value[0] not in _FIRST else neutralise(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     return neutralise(value)

@@ -23,7 +23,6 @@ killed export) are removed before writing.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 import sys
 import time
@@ -154,7 +153,7 @@ def _create_temp(raw: str, target: Path) -> tuple[int, Path]:
     """A new temporary file beside `target`, created with 0o666 (the umask applies)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        tmp = target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp"
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:

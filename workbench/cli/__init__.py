@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import sys
@@ -118,9 +119,54 @@ def _store_call(name: str) -> None:
         getattr(db, name)()
 
 
+ROOT_VALUE_OPTIONS = ("--project", "-p")  # the root callback's options that take a value
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The command the arguments name (None: none, or the root's own --help)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            return args[i + 1] if i + 1 < len(args) else None
+        if arg in ROOT_VALUE_OPTIONS:
+            i += 2
+            continue
+        if arg.startswith("-"):
+            if arg in ("--help", "-h"):
+                return None
+            i += 1
+            continue
+        return arg
+    return None
+
+
+def tree_for(args: list[str]) -> typer.Typer:
+    """The command tree to build for this run: only the command asked for, when it is one.
+    typer builds a click command for every registered function on each run, evaluating
+    each one's annotations (36 commands: 0.03-0.04 s of every command's start); the root
+    --help, no command or an unknown one (click's "did you mean") get the whole tree."""
+    from typer.main import get_command_name
+
+    name = _command_name(args)
+    if name is None:
+        return app
+    commands = [
+        c
+        for c in app.registered_commands
+        if c.callback is not None and (c.name or get_command_name(c.callback.__name__)) == name
+    ]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return app
+    tree = copy.copy(app)  # the same settings and root callback (--project)
+    tree.registered_commands, tree.registered_groups = commands, groups
+    return tree
+
+
 def _run(args: list[str]) -> int:
     try:
-        result = app(args=args, prog_name="workbench", standalone_mode=False)
+        result = tree_for(args)(args=args, prog_name="workbench", standalone_mode=False)
     except _EXIT as exc:
         return int(exc.exit_code or 0)
     except _ABORT:

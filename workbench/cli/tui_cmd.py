@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import app
-from workbench.cli.common import ProjectOpt, get_project
+from workbench.cli.common import ProjectOpt, get_project, project_path
 
 
 def launch_tui(project_file, coder: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -24,7 +24,14 @@ def tui(
     project: ProjectOpt = None,
 ) -> None:
     """Open the TUI on the project."""
-    proj = get_project(ctx, project)
-    path = proj.path
-    proj.close()
+    from workbench.store.lite import open_reader, resolve_project_path
+
+    reader = open_reader(project_path(ctx, project))  # up to date: SQLAlchemy loads later
+    if reader is not None:
+        reader.close()
+        path = resolve_project_path(project_path(ctx, project))
+    else:  # a server, a project to migrate, a bad path: the full open (and its errors)
+        proj = get_project(ctx, project)
+        path = proj.path
+        proj.close()
     launch_tui(path, coder)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from workbench.errors import WorkbenchError
+from workbench.services.feed_state import FeedState, feed_state
 from workbench.store import schema as s
 from workbench.store.db import Project
 from workbench.store.postgres_ddl import CHANNEL
@@ -187,26 +188,29 @@ class FileFeed:
     INTERVAL = 1.0
 
     def __init__(
-        self, project: Project, on_change: Callable[[Change], None], me: str | None
+        self,
+        project: Project,
+        on_change: Callable[[Change], None],
+        me: str | None,
+        since: FeedState | None = None,
     ) -> None:
+        """`since`: the state to report changes from (what a screen was read at), else now."""
         self.project = project
         self.on_change = on_change
         self.me = me
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._epoch = project.own_writes
-        self._last_id, self._shape = self._read_state()
+        self._catch_up = since is not None
+        self._last_id, self._shape = self._split(since or self._read_state())
 
-    def _read_state(self) -> tuple[int, tuple[int, int, int]]:
-        c, d = s.codings, s.documents
+    @staticmethod
+    def _split(state: FeedState) -> tuple[int, tuple[int, int, int]]:
+        return state.last_coding, (state.codes, state.documents, state.last_memo)
+
+    def _read_state(self) -> FeedState:
         with self.project.read() as conn:
-            last = conn.execute(select(func.coalesce(func.max(c.c.id), 0))).scalar_one()
-            shape = (
-                int(conn.execute(select(func.count()).select_from(s.codes)).scalar_one()),
-                int(conn.execute(select(func.count()).select_from(d)).scalar_one()),
-                int(conn.execute(select(func.coalesce(func.max(s.memos.c.id), 0))).scalar_one()),
-            )
-        return int(last), shape
+            return feed_state(conn)
 
     def start(self) -> FileFeed:
         self._thread = threading.Thread(target=self._run, name="workbench-poll", daemon=True)
@@ -219,6 +223,11 @@ class FileFeed:
             self._thread.join(5)
 
     def _run(self) -> None:
+        if self._catch_up:  # what others wrote between `since` and the start, at once
+            try:
+                self.poll()
+            except Exception:
+                pass
         while not self._stop.wait(self.INTERVAL):
             try:
                 self.poll()
@@ -228,7 +237,7 @@ class FileFeed:
     def poll(self) -> list[Change]:
         """One look at the file: the changes since the last one (also handed to the callback)."""
         c, k, d = s.codings, s.codes, s.documents
-        last_id, shape = self._read_state()
+        last_id, shape = self._split(self._read_state())
         epoch = self.project.own_writes
         if epoch != self._epoch:  # this process wrote meanwhile: what changed is (also) ours
             self._epoch, self._last_id, self._shape = epoch, last_id, shape
@@ -275,12 +284,16 @@ class FileFeed:
 
 
 def subscribe(
-    project: Project, on_change: Callable[[Change], None], me: str | None = None
+    project: Project,
+    on_change: Callable[[Change], None],
+    me: str | None = None,
+    since: FeedState | None = None,
 ) -> ChangeFeed | FileFeed:
     """Start the feed of what others change: LISTEN/NOTIFY on a server project, a poll once
     a second on a project file. What a TUI calls on mount, with a callback that hands each
     change to its event loop (`App.call_from_thread`); `stop()` on unmount. `me` is the
-    coder whose own codings are `mine` on a project file (on a server: the login)."""
+    coder whose own codings are `mine` on a project file (on a server: the login). `since`
+    (a project file): report what changed after that state, not only after now."""
     if not project.is_server:
-        return FileFeed(project, on_change, me).start()
+        return FileFeed(project, on_change, me, since).start()
     return ChangeFeed(project, on_change=on_change).start()

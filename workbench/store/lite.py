@@ -142,12 +142,6 @@ class LiteReader:
                     raise WorkbenchError(busy_message(self.path)) from exc
                 raise
 
-    def data_version(self) -> int:
-        """SQLite's count of commits by other connections (other processes included) seen
-        by this one: it moves when someone else changed the file."""
-        with self._lock:
-            return int(self._con.execute("PRAGMA data_version").fetchone()[0])
-
     def hand_to(self, project: Project) -> None:
         """Let `project` (the same file, opened since) close this connection with its pool;
         reads through this reader still work until then."""

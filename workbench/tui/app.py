@@ -23,6 +23,7 @@ from workbench.tui.suggestions import EngineFactory, Suggestion, SuggestionEngin
 if TYPE_CHECKING:
     from textual.worker import Worker
 
+    from workbench.services.feed_state import FeedState
     from workbench.services.live import Change, ChangeFeed, FileFeed
     from workbench.services.undo import UndoStack
     from workbench.store.db import Project
@@ -228,8 +229,8 @@ class WorkbenchApp(App[None]):
         for the app's thread, which may be waiting for the lock), then tell the app."""
         outcome: dict[str, object] = {}
 
-        def then(project: Project, changed: bool) -> None:
-            outcome["problem"], outcome["changed"] = self.start_feed(project), changed
+        def then(project: Project) -> None:
+            outcome["problem"] = self.start_feed(project, since=self.handle.since)
 
         try:
             self.handle.open_fully(then)
@@ -240,14 +241,13 @@ class WorkbenchApp(App[None]):
                 self.call_from_thread(self.report, outcome["error"])
             if outcome.get("problem"):
                 self.call_from_thread(self.notify, str(outcome["problem"]), severity="warning")
-            if outcome.get("changed"):  # someone wrote since the first screen was read
-                self.call_from_thread(self.refresh_data)
         except RuntimeError:  # the app closed meanwhile
             pass
 
-    def start_feed(self, project: Project) -> str | None:
+    def start_feed(self, project: Project, since: FeedState | None = None) -> str | None:
         """Hear what others change (a colleague on the server, a CLI command in another
-        terminal) and refresh what is on screen; see workbench/services/live.py. Returns
+        terminal) and refresh what is on screen; see workbench/services/live.py. `since`:
+        report what changed after that state (what the first screen was read at). Returns
         why live updates are off, if they are. Safe from any thread."""
         from workbench.services.live import subscribe
 
@@ -258,7 +258,7 @@ class WorkbenchApp(App[None]):
                 pass
 
         try:
-            self.feed = subscribe(project, heard, me=self.coder)
+            self.feed = subscribe(project, heard, me=self.coder, since=since)
         except Exception as exc:  # live updates are a nicety: the app works without them
             self.feed = None
             return f"live updates are off: {exc}"

@@ -5,7 +5,9 @@ app first opens an up-to-date SQLite project with a plain sqlite3 reader (store/
 the home screen's first page and the codebook panel are read through it (SQL text shared
 with the full path, services/home_stats.py). Once the first screen is painted, a thread
 opens the project the usual way (`open_project`: the pool every write goes through) and
-the change feed; a key pressed before that waits for it, never longer than the open.
+the change feed (from the state the first screen was read at: a write by another program
+in between is reported and shown); a key pressed before that waits for it, never longer
+than the open.
 
 `project` is that Project, opened on first use wherever it is asked for; `reading()` is
 the read transaction screens use for what they show, from whichever is open.
@@ -19,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.services.feed_state import FeedState, feed_state
 from workbench.store.lite import LiteReader, open_reader
 
 if TYPE_CHECKING:
@@ -35,9 +38,13 @@ class ProjectHandle:
         self._project: Project | None = None
         self._closed = False
         self._lite: LiteReader | None = open_reader(path)
-        self._version = self._lite.data_version() if self._lite is not None else None
+        # What the change feed, started once the project is open, reports changes from.
+        self.since: FeedState | None = None
         if self._lite is None:  # a server, a project to migrate: open it now (its errors)
             self.open()
+        else:
+            with self._lite.read() as con:
+                self.since = feed_state(con)
 
     @property
     def is_open(self) -> bool:
@@ -56,17 +63,17 @@ class ProjectHandle:
             self._project = open_project(self.path)
             return self._project
 
-    def open_fully(self, then: Callable[[Project, bool], None]) -> None:
-        """Open the project (in a worker thread), call `then(project, changed)` with
-        `changed` telling whether another program wrote to the file since the start-up
-        reader first read it, and hand the reader to the project (closed with its pool)."""
+    def open_fully(self, then: Callable[[Project], None]) -> None:
+        """Open the project (in a worker thread), call `then(project)` (start the change
+        feed from `since`: what others wrote after the start-up reader's first look is
+        reported as if the feed had run from the start) and hand the reader to the project
+        (closed with its pool)."""
         with self._lock:
             if self._closed:
                 return
             project = self.open()
             lite, self._lite = self._lite, None
-            changed = lite is not None and lite.data_version() != self._version
-            then(project, changed)
+            then(project)
             if lite is not None:
                 lite.hand_to(project)
 
