@@ -37,6 +37,8 @@ display = app._display
 
 def painted(screen, renderable):
     display(screen, renderable)
+    if "first" not in seen and isinstance(screen, HomeScreen) and renderable is not None:
+        seen["first"] = screen.query_one("#documents", DataTable).row_count
     if "loaded" not in seen and isinstance(screen, HomeScreen) and renderable is not None:
         if screen.query_one("#documents", DataTable).row_count:
             seen["loaded"] = sorted(m for m in ("sqlalchemy", "torch") if m in sys.modules)
@@ -71,6 +73,22 @@ def test_first_paint_needs_no_sqlalchemy(tmp_path_factory: pytest.TempPathFactor
     assert seen["open"] is False
     assert seen["feed"] is True  # the change feed runs once the project is open
     assert seen["rows"] == 20
+    assert seen["first"] == 20  # the rows are in home's very first frame
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (100, 30), (200, 60)])
+async def test_the_first_layout_has_the_final_widths(
+    tmp_path_factory: pytest.TempPathFactory, size: tuple[int, int]
+) -> None:
+    """Home lays its rows out before the first frame at the width it expects the table to
+    have: that is the width it gets, so nothing is laid out twice."""
+    app = WorkbenchApp(demo_project(tmp_path_factory), "tester")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        assert screen.expected_width() == screen.query_one("#documents").size.width
+        assert screen.fit_columns([screen.cells(d) for d in screen.docs]) == screen.widths
 
 
 @pytest.fixture

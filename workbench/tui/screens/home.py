@@ -154,10 +154,11 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         """The first page of the documents, read from the store (sorted, filtered there)."""
         current = self.selected_name()
         self.docs = self.read_page(0)
-        if self.query_one("#documents", DataTable).size.width:
-            self.lay_out(current)
-        else:  # not laid out yet (mounting): fit the columns once the width is known
-            self.call_after_refresh(self.lay_out, current)
+        self.lay_out(current)
+        if not self.query_one("#documents", DataTable).size.width:
+            # mounting: the rows go into the first frame at the width the table will have
+            # (expected_width); fitted again, without a redraw if nothing moves, once known
+            self.call_after_refresh(self.relayout)
 
     def relayout(self) -> None:
         """The rows already read, columns fitted again (a resize; the codebook shown or
@@ -213,11 +214,20 @@ class HomeScreen(UsesWorkbench, Screen[None]):
             "practice": d.attributes.get("practice", ""),
         }
 
+    def expected_width(self) -> int:
+        """The documents table's width before the first layout: the screen's, less the
+        codebook panel's when it is shown (its width from the stylesheet, in cells)."""
+        width = self.app.size.width
+        panel = self.query_one(CodebookPanel)
+        if panel.display and panel.styles.width is not None and panel.styles.width.is_cells:
+            width -= int(panel.styles.width.value)
+        return width
+
     def fit_columns(self, cells: list[dict[str, str]]) -> dict[str, int]:
         """Column key -> width: by priority, as many as the table's width holds; Document
         takes what is left (at least its minimum, names are cut with …)."""
         table = self.query_one("#documents", DataTable)
-        avail = (table.size.width or self.app.size.width) - 2  # the scrollbar
+        avail = (table.size.width or self.expected_width()) - 2  # the scrollbar
         natural = {}
         for col, header, least in COLUMNS:
             longest = max((len(c[col]) for c in cells), default=0)
