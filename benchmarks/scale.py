@@ -347,6 +347,9 @@ def measure(project: Path, work: Path, args: argparse.Namespace, big: bool) -> d
             f["code"] = f"{statistics.median(t['code'] for t in tui) * 1000:.0f} ms"
         except RuntimeError as exc:  # the TUI is someone else's moving target: say so
             f["home"] = f["code"] = f"failed: {str(exc)[-80:]}"
+        from terminal_start import terminal_home  # benchmarks/terminal_start.py
+
+        f["terminal"] = f"{terminal_home(project, args.runs):.2f} s"
     rows = args.rows if big else None
     survey = work / "survey.csv"
     if rows:
@@ -405,6 +408,7 @@ def build(work: Path, copies: int) -> tuple[Path, dict[str, str]]:
 
 GOALS = [
     ("home", "TUI home screen shown", "< 0.5 s"),
+    ("terminal", "the same in a terminal, from typing `workbench tui`", "< 0.5 s"),
     ("code", "one coding in the TUI, saved and repainted", "< 50 ms"),
     ("export", "export excerpts --code X (wall; query)", "< 0.3 s; < 100 ms"),
     ("startup", "CLI start-up (workbench --help)", "< 0.25 s"),
