@@ -1,16 +1,12 @@
-"""A .docx checked before python-docx sees it (python-docx parses with lxml, not defusedxml).
+"""A .docx checked before its text is read (wordfile.py parses the main part alone).
 
-Every part python-docx might parse as XML (`[Content_Types].xml`, every `.rels`, every part
-whose name or declared content type says XML) is streamed from the zip as it really
-inflates, the sizes the zip declares never trusted: the main document, `[Content_Types].xml`
-and `_rels/.rels` through defusedxml, the other parts (styles, themes, settings: only
-checked) by a byte scan, which counts their elements from above (issue 15: a parser calling
-Python per element took most of a .docx import):
+The parts that are read (`_rels/.rels`, to find the main part, and that main document) are streamed from the zip through defusedxml as they really inflate,
+the sizes the zip declares never trusted; no other part (styles, themes, settings) is read:
 
-- no part may declare a DTD or entities (lxml would silently drop or truncate their text);
-- all the XML parts together may inflate to at most `INFLATE_FACTOR` times the import size
-  limit, and hold at most `element_limit(max_bytes)` elements (lxml needs about 200 bytes of
-  memory per element);
+- no part read may declare a DTD or entities;
+- the parts read may inflate to at most `INFLATE_FACTOR` times the import size limit, and
+  hold at most `element_limit(max_bytes)` elements (an element tree needs about 200 bytes
+  of memory per element);
 - the main document part (named by `_rels/.rels`) is refused as soon as its text passes the
   import size limit or it holds more than `MAX_PARAGRAPHS` paragraphs.
 
@@ -29,7 +25,6 @@ from workbench.ingest.textio import format_size
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PKG_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _OFFICE_DOCUMENT = "/officeDocument"  # the end of the main part's relationship type
 # A .docx is compressed; refuse one whose XML would inflate beyond this many times the import
 # size limit (a zip bomb, or far more text than anyone transcribes).
@@ -118,15 +113,12 @@ class _Scan:
         """Stream one member through defusedxml; the elements named in `collect` (tag and
         attributes).
 
-        A part that is not well-formed XML is left to python-docx (which refuses it if it
-        reads it), except the main document; its remaining bytes are still searched for a
-        DTD, in case lxml can read what expat cannot."""
+        A package part (`_rels/.rels`) that is not well-formed XML
+        yields what was read of it and its remaining bytes are still searched for a DTD;
+        a main document that is not is refused."""
         import defusedxml
         from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
-        if not body and not collect:
-            self._check_bytes(info)
-            return []
         target = _Target(self, info.filename, body, collect)
         parser: DefusedXMLParser | None = DefusedXMLParser(
             target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
@@ -152,21 +144,6 @@ class _Scan:
             if body:
                 raise self._invalid(info, exc) from exc
         return target.found
-
-    def _check_bytes(self, info: zipfile.ZipInfo) -> None:
-        """A part that is only checked (styles, themes, settings...), without a parser
-        calling Python per element (a Word file's styles hold tens of thousands): its
-        bytes are searched for a DTD or entity declaration, as those of any part expat
-        cannot read, and its elements counted as the `<` that open a tag -- never fewer
-        than there are (a comment, CDATA or a UTF-16 end tag can only add to the count)."""
-        tail = b""
-        for chunk in self._chunks(info):
-            self._search_dtd(info, tail + chunk)
-            tags = chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<?")
-            tags -= chunk.count(b"<!")
-            if tags:
-                self.count_element(info.filename, tags)
-            tail = chunk[-32:]
 
     def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         """The member as it really inflates, refused once all parts pass the limit."""
@@ -195,41 +172,19 @@ class _Scan:
         return WorkbenchError(f"{self.path}: not a valid .docx file ('{info.filename}': {exc})")
 
 
-def _is_xml(name: str, overrides: dict[str, str], defaults: dict[str, str]) -> bool:
-    lower = name.lower()
-    if lower.endswith((".xml", ".rels")):
-        return True
-    ext = lower.rsplit(".", 1)[-1] if "." in posixpath.basename(lower) else ""
-    ctype = overrides.get("/" + lower) or defaults.get(ext, "")
-    return ctype.endswith("xml") and not ctype.startswith("image/")
-
-
-def prescan_docx(archive: zipfile.ZipFile, path: Path, max_bytes: int) -> None:
-    """Refuse a hostile or oversized .docx before python-docx parses any of it."""
+def prescan_docx(archive: zipfile.ZipFile, path: Path, max_bytes: int) -> str:
+    """Refuse a hostile or oversized .docx before its main part is parsed; return that
+    part's name (from `_rels/.rels`, else `word/document.xml`). The other parts (styles,
+    themes, settings) are never parsed (wordfile.py reads the text from the main part
+    alone), so they are not read at all."""
     scan = _Scan(archive, path, max_bytes)
     infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
-    overrides: dict[str, str] = {}
-    defaults: dict[str, str] = {}
-    if "[Content_Types].xml" in infos:
-        found = scan.part(
-            infos["[Content_Types].xml"], collect=(f"{_TYPES}Override", f"{_TYPES}Default")
-        )
-        for tag, item in found:
-            ctype = item.get("ContentType", "").lower()
-            if tag == f"{_TYPES}Override":
-                overrides[item.get("PartName", "").lower()] = ctype
-            else:
-                defaults[item.get("Extension", "").lower()] = ctype
     main = "word/document.xml"
     if "_rels/.rels" in infos:
         for _, rel in scan.part(infos["_rels/.rels"], collect=(f"{_PKG_RELS}Relationship",)):
             if rel.get("Type", "").endswith(_OFFICE_DOCUMENT) and rel.get("Target"):
                 main = posixpath.normpath(rel["Target"].lstrip("/"))
                 break
-    done = {"[Content_Types].xml", "_rels/.rels"}
     if main in infos:
         scan.part(infos[main], body=True)
-        done.add(main)
-    for name, info in infos.items():
-        if name not in done and _is_xml(name, overrides, defaults):
-            scan.part(info)
+    return main
