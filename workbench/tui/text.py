@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rich.text import Text
+
 IRREGULAR = {"match": "matches", "passage": "passages", "entry": "entries"}
 
 
@@ -12,6 +14,13 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
     if n == 1:
         return f"{n} {noun}"
     return f"{n} {many or IRREGULAR.get(noun, noun + 's')}"
+
+
+def plain(value: object) -> Text:
+    """A table cell shown exactly as written. DataTable reads a `str` cell as Rich markup:
+    a transcript's "[laughs]" or "[inaudible]" vanished from the retrieval table, and a
+    "[/]" would fail to render. Text objects are kept as they are."""
+    return value if isinstance(value, Text) else Text(str(value))
 
 
 def clip(text: str, width: int) -> str:

@@ -29,7 +29,7 @@ from workbench.services.excerpts import Excerpt
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import guard
 from workbench.tui.screens.retrieval import RetrievalScreen
-from workbench.tui.text import clip, plural
+from workbench.tui.text import clip, plain, plural
 from workbench.tui.widgets.footer import WorkbenchFooter
 
 PERCENTS: tuple[str | None, ...] = (None, "row", "col")
@@ -207,17 +207,19 @@ class AnalysisScreen(UsesWorkbench, Screen[None]):
             for i, r in enumerate(m.rows):
                 v = m.row_totals[i]
                 label = indented(r.label, r.depth, label_w)
-                table.add_row(label, Text(str(v), justify="right"), bar(v, top, bar_w), key=str(i))
+                table.add_row(
+                    plain(label), Text(str(v), justify="right"), bar(v, top, bar_w), key=str(i)
+                )
         else:
             pct = m.percentages(self.q.percent) if self.q.percent else None
             # every column has one cell of padding each side; the label column too
             col_w = max(5, (width - label_w - 6) // max(1, len(m.cols) + 1) - 2)
             for j, c in enumerate(m.cols):
-                table.add_column(clip(c.label, col_w), key=f"c{j}")
+                table.add_column(plain(clip(c.label, col_w)), key=f"c{j}")
             table.add_column("Total", key="total")
             top = max((v for row in m.cells for v in row), default=0)
             for i, r in enumerate(m.rows):
-                cells: list[object] = [indented(r.label, r.depth, label_w)]
+                cells: list[object] = [plain(indented(r.label, r.depth, label_w))]
                 for j, v in enumerate(m.cells[i]):
                     cell = shade(v, top)
                     if pct is not None:

@@ -38,7 +38,7 @@ from workbench.services.resolve import (
 from workbench.services.segment_hits import outer_segment_numbers
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NothingSelected, NotReady, guard, show
-from workbench.tui.text import clip, plural
+from workbench.tui.text import clip, plain, plural
 from workbench.tui.widgets.footer import WorkbenchFooter
 from workbench.tui.widgets.passage import marked_passage
 from workbench.tui.widgets.transcript import code_color
@@ -183,7 +183,7 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
         columns = self.columns()
         for i in self.shown[self.added : self.added + n]:
             cells = self.cells(self.rows[i])
-            table.add_row(*(cells[c] for c in columns), key=str(i))
+            table.add_row(*(plain(cells[c]) for c in columns), key=str(i))
         self.added = min(len(self.shown), self.added + n)
 
     def cells(self, d: Disagreement, *, paragraph: bool = True) -> dict[str, str]:

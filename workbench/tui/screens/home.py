@@ -17,7 +17,7 @@ from workbench.services.home_stats import DocumentRow, document_page, document_t
 from workbench.services.where import parse_where
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NothingSelected, guard, show
-from workbench.tui.text import clip, plural
+from workbench.tui.text import clip, plain, plural
 from workbench.tui.widgets.codebook import CodebookPanel
 from workbench.tui.widgets.footer import WorkbenchFooter
 
@@ -183,7 +183,7 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         table = self.query_one("#documents", DataTable)
         for d, row in zip(docs, cells, strict=True):
             values = [clip(row[c], self.widths[c]) for c, _, _ in COLUMNS if c in self.widths]
-            table.add_row(*values, key=d.name)
+            table.add_row(*map(plain, values), key=d.name)
 
     def load_more(self) -> bool:
         """Append the next page of documents; False when every one is read already."""

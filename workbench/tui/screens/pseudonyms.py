@@ -23,6 +23,7 @@ from workbench.pseudonyms.store import set_replacement as store_replacement
 from workbench.pseudonyms.store import set_status as store_status
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import guard
+from workbench.tui.text import plain
 from workbench.tui.widgets.footer import WorkbenchFooter
 
 CONTEXT = 160  # characters either side of an occurrence
@@ -69,7 +70,8 @@ class PseudonymScreen(UsesWorkbench, Screen[None]):
         table = self.query_one("#pseudonyms", DataTable)
         table.clear()
         for r in rows:
-            table.add_row(r.text, r.kind, r.replacement, r.status, str(r.count), key=r.text)
+            cells = (r.text, r.kind, r.replacement, r.status, str(r.count))
+            table.add_row(*map(plain, cells), key=r.text)
         texts = [r.text for r in rows]
         if keep in texts:
             table.move_cursor(row=texts.index(keep))

@@ -21,7 +21,7 @@ from workbench.services.excerpts import Excerpt, excerpts, write_excerpts_csv
 from workbench.services.home_stats import excerpt_page
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NothingSelected, guard, show
-from workbench.tui.text import clip, plural
+from workbench.tui.text import clip, plain, plural
 from workbench.tui.widgets.footer import WorkbenchFooter
 
 SNIPPET = 160
@@ -140,7 +140,7 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
                 "Text": clip(r.text, width),
                 "Attributes": clip(attrs, 40),
             }
-            table.add_row(*(cells[c] for c in columns), key=str(i))
+            table.add_row(*(plain(cells[c]) for c in columns), key=str(i))
 
     def load_more(self) -> None:
         """Append the next page of excerpts (paging views only)."""

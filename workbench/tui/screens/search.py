@@ -25,7 +25,7 @@ from workbench.services.segment_hits import (
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import guard
 from workbench.tui.messages import HitsReady, WorkerProgress
-from workbench.tui.text import around_match, clip, plural, query_words
+from workbench.tui.text import around_match, clip, plain, plural, query_words
 from workbench.tui.widgets.footer import WorkbenchFooter
 
 if TYPE_CHECKING:
@@ -229,10 +229,10 @@ class SearchScreen(UsesWorkbench, Screen[None]):
         for i, h in enumerate(hits, start):
             text = around_match(h.text, self.words, width)  # the matched words, not the start
             table.add_row(
-                clip(h.document, 24 if wide else 18),
+                plain(clip(h.document, 24 if wide else 18)),
                 str(h.paragraph),
-                clip(h.speaker or "", 14 if wide else 10),
-                text,
+                plain(clip(h.speaker or "", 14 if wide else 10)),
+                plain(text),
                 key=str(i),
             )
 
