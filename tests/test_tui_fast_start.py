@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 from test_analysis_matrix import demo_project
 from test_server_rules import wb
-from test_tui_live import wait_for_note
+from test_tui_live import coded_cell, wait_for_note
 
 from workbench.store.db import is_open_project
 from workbench.tui import app as app_module
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.home import HomeScreen
-from workbench.tui.widgets.codebook import CodeTreeView
 
 FIRST_PAINT = """
 import asyncio, json, sys
@@ -92,54 +91,39 @@ async def test_the_first_layout_has_the_final_widths(
 
 
 @pytest.fixture
-def held_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The background open does not start by itself: the test starts it."""
+def held(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Path:
+    """A copy of the demo project, and an app whose background open does not start by
+    itself (the test starts it, or an action does)."""
     monkeypatch.setattr(app_module.WorkbenchApp, "_open_fully", lambda self, paints: None)
-
-
-def codes_in_panel(app: WorkbenchApp) -> set[str]:
-    tree = app.screen.query_one(CodeTreeView)
-    out: set[str] = set()
-    stack = list(tree.root.children)
-    while stack:
-        node = stack.pop()
-        out.add(str(node.label.plain).split(" (")[0].strip())
-        stack.extend(node.children)
-    return out
-
-
-@pytest.mark.usefixtures("held_open")
-async def test_a_write_before_the_full_open_is_shown(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
     demo = tmp_path / "demo.sqlite"
     shutil.copyfile(demo_project(tmp_path_factory), demo)
-    app = WorkbenchApp(demo, "tester")
+    return demo
+
+
+async def test_a_write_before_the_full_open_is_shown(held: Path, tmp_path: Path) -> None:
+    app = WorkbenchApp(held, "tester")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert not app.handle.is_open  # shown from the start-up reader
-        before = str(app.screen.query_one("#documents").get_row("FN02_moorside_reception")[3])  # type: ignore[attr-defined]
+        before = coded_cell(app, "FN02_moorside_reception")
         r = wb(tmp_path, "code", "FN02_moorside_reception", "--segment", "1",
-               "--code", "Hidden work", "--coder", "bob", "--project", demo)  # fmt: skip
+               "--code", "Hidden work", "--coder", "bob", "--project", held)  # fmt: skip
         assert r.returncode == 0, r.stderr
         await asyncio.to_thread(app._open_in_thread)  # what the worker runs
         await wait_for_note(pilot, "bob coded 'Hidden work' in FN02_moorside_reception")
         assert app.handle.is_open and app.feed is not None
-        after = str(app.screen.query_one("#documents").get_row("FN02_moorside_reception")[3])  # type: ignore[attr-defined]
-        assert after != before  # reported as if the feed had run from the start, and shown
+        # reported as if the feed had run from the start, and shown
+        assert coded_cell(app, "FN02_moorside_reception") != before
     assert app.errors == []
-    assert not is_open_project(demo)
+    assert not is_open_project(held)
 
 
-@pytest.mark.usefixtures("held_open")
-async def test_a_key_before_the_full_open_waits_for_it(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
+async def test_a_key_before_the_full_open_waits_for_it(held: Path) -> None:
     """Coding from the first screen, the project not yet open: the action opens it."""
-    demo = tmp_path / "demo.sqlite"
-    shutil.copyfile(demo_project(tmp_path_factory), demo)
-    app = WorkbenchApp(demo, "tester")
+    app = WorkbenchApp(held, "tester")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert not app.handle.is_open
@@ -150,19 +134,14 @@ async def test_a_key_before_the_full_open_waits_for_it(
         label = app.undo_stack.undo()  # nothing done yet: the stack works on the open project
         assert label is None
     assert app.errors == []
-    assert not is_open_project(demo)
+    assert not is_open_project(held)
 
 
-@pytest.mark.usefixtures("held_open")
-async def test_quitting_before_the_full_open_leaves_nothing_open(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
-    demo = tmp_path / "demo.sqlite"
-    shutil.copyfile(demo_project(tmp_path_factory), demo)
-    app = WorkbenchApp(demo, "tester")
+async def test_quitting_before_the_full_open_leaves_nothing_open(held: Path) -> None:
+    app = WorkbenchApp(held, "tester")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert not app.handle.is_open
         await pilot.press("q")
-    assert not is_open_project(demo)
+    assert not is_open_project(held)
     assert app.errors == []

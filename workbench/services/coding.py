@@ -22,10 +22,6 @@ from workbench.timeutil import now_iso
 ORIGINS = ("manual", "suggested", "imported", "resolved")
 
 
-# Rows of `select(s.codings)` come in the table's column order, CodingRow's field order.
-_to_coding = row_to_coding
-
-
 def segment_span(conn: Connection, document_id: int, index: int) -> tuple[int, int]:
     row = conn.execute(
         select(s.segments.c.start, s.segments.c.end).where(
@@ -81,7 +77,7 @@ def add_coding(
         if memo and memo != existing.memo:
             conn.execute(update(s.codings).where(s.codings.c.id == existing.id).values(memo=memo))
             existing = conn.execute(select(s.codings).where(s.codings.c.id == existing.id)).one()
-        return _to_coding(existing), False
+        return row_to_coding(existing), False
     cid = conn.execute(
         insert(s.codings).values(
             document_id=doc.id,
@@ -95,7 +91,7 @@ def add_coding(
             guid=str(uuid.uuid4()),
         )
     ).inserted_primary_key[0]
-    return _to_coding(conn.execute(select(s.codings).where(s.codings.c.id == cid)).one()), True
+    return row_to_coding(conn.execute(select(s.codings).where(s.codings.c.id == cid)).one()), True
 
 
 def remove_coding(
@@ -119,7 +115,7 @@ def remove_coding(
             f"{document}: no coding {start}-{end} with code '{code.name}' by {coder}"
         )
     delete_coding(conn, row.id)
-    return _to_coding(row)
+    return row_to_coding(row)
 
 
 def delete_coding(conn: Connection, coding_id: int) -> None:

@@ -74,8 +74,3 @@ def scalar(conn: Reader, sql: str, params: Params | None = None) -> Any:
 def chunks(values: Sequence[Any], size: int = 500) -> list[list[Any]]:
     """`values` in lists of at most `size` (IN lists stay under SQLite's variable limit)."""
     return [list(values[i : i + size]) for i in range(0, len(values), size)]
-
-
-def is_server(conn: Reader) -> bool:
-    """Whether this is a server project's connection (PostgreSQL)."""
-    return not isinstance(conn, sqlite3.Connection) and conn.dialect.name == "postgresql"
