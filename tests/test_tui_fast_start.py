@@ -24,8 +24,10 @@ from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.home import HomeScreen
 
 FIRST_PAINT = """
-import asyncio, json, sys
+import asyncio, gc, json, sys
 from pathlib import Path
+from workbench import startup_gc
+startup_gc.pause()  # as `workbench` does (cli.run)
 from textual.widgets import DataTable
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.home import HomeScreen
@@ -42,6 +44,7 @@ def painted(screen, renderable):
         if screen.query_one("#documents", DataTable).row_count:
             seen["loaded"] = sorted(m for m in ("sqlalchemy", "torch") if m in sys.modules)
             seen["open"] = app.handle.is_open
+            seen["gc_at_paint"] = gc.isenabled()
 
 app._display = painted
 
@@ -52,6 +55,7 @@ async def main():
         await pilot.pause()
         seen["feed"] = app.feed is not None
         seen["rows"] = app.screen.query_one("#documents", DataTable).row_count
+        seen["gc_after"] = [gc.isenabled(), gc.get_freeze_count()]
 
 asyncio.run(main())
 print(json.dumps(seen))
@@ -73,6 +77,9 @@ def test_first_paint_needs_no_sqlalchemy(tmp_path_factory: pytest.TempPathFactor
     assert seen["feed"] is True  # the change feed runs once the project is open
     assert seen["rows"] == 20
     assert seen["first"] == 20  # the rows are in home's very first frame
+    # the collector: paused until home is painted, then back on with start-up frozen
+    assert seen["gc_at_paint"] is False
+    assert seen["gc_after"][0] is True and seen["gc_after"][1] > 100_000
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24), (100, 30), (200, 60)])

@@ -17,6 +17,7 @@ try:  # typer >= 0.17 ships its own copy of click: its exceptions are not click'
 except ImportError:  # pragma: no cover - older typer uses click itself
     _typer_click = click.exceptions  # type: ignore[assignment]
 
+from workbench import startup_gc
 from workbench.cli.help_format import PLAIN_HELP
 from workbench.errors import WorkbenchError
 
@@ -86,6 +87,8 @@ def usage_line(exc: Exception) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input becomes one line per problem on stderr, never a traceback."""
     args = sys.argv[1:] if argv is None else argv
+    if _command_name(args) != "tui":  # the TUI resumes it once painted (startup_gc)
+        startup_gc.resume()
     from workbench.cli.server_cmds import adopt_login
 
     adopt_login(args)  # on a server project the default coder is the login
@@ -105,7 +108,9 @@ def run() -> NoReturn:
     collection. A command that loaded SQLAlchemy leaves ~50,000 objects whose collection at
     exit took 0.1 s of every command's wall time (`export excerpts`: 0.61 -> 0.50 s, median
     of 10); the process is ending, so nothing is gained by walking them. Files are closed and
-    exports renamed before `main()` returns; atexit handlers still run."""
+    exports renamed before `main()` returns; atexit handlers still run. The collector is
+    also paused while the command starts (workbench/startup_gc.py)."""
+    startup_gc.pause()
     code = main()
     gc.freeze()
     sys.exit(code)

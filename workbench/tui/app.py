@@ -14,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from workbench import startup_gc
 from workbench.errors import WorkbenchError
 from workbench.tui.errors import guard_callback, show
 from workbench.tui.keymap import KeymapResult, build_keymap, keys_for
@@ -215,6 +216,7 @@ class WorkbenchApp(App[None]):
             problem = self.start_feed(self.project)
             if problem:
                 self.notify(problem, severity="warning")
+            self.call_after_refresh(startup_gc.resume)
         else:  # the first screen came from the start-up reader: the rest once it is painted
             self.call_after_refresh(self._open_fully, PAINTS_BEFORE_OPEN)
 
@@ -222,6 +224,7 @@ class WorkbenchApp(App[None]):
         if paints > 1:
             self.call_after_refresh(self._open_fully, paints - 1)
             return
+        startup_gc.resume()  # home is painted: the collector back on (workbench/startup_gc.py)
         self.run_worker(self._open_in_thread, thread=True, group="open", exit_on_error=False)
 
     def _open_in_thread(self) -> None:
@@ -234,6 +237,7 @@ class WorkbenchApp(App[None]):
 
         try:
             self.handle.open_fully(then)
+            startup_gc.settle()
         except Exception as exc:  # the next action that needs the project says why
             outcome["error"] = exc
         try:
