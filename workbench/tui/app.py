@@ -22,6 +22,7 @@ from workbench.tui.project_handle import ProjectHandle
 from workbench.tui.suggestions import EngineFactory, Suggestion, SuggestionEngine, load_engine
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
     from textual.worker import Worker
 
     from workbench.services.feed_state import FeedState
@@ -267,6 +268,21 @@ class WorkbenchApp(App[None]):
             self.feed = None
             return f"live updates are off: {exc}"
         return None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification shows its text as written: they carry code and document names
+        and quoted passages, which Textual would read as markup ("[draft]" vanished, a
+        "[/]" raised an error while the toast was drawn). Screens pass markup=True by
+        default; it is ignored."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_change(self, change: Change) -> None:
         if change.mine:

@@ -135,10 +135,10 @@ class AnalysisScreen(UsesWorkbench, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="analysis-body"):
-            yield Static("", id="analysis-summary")
+            yield Static("", id="analysis-summary", markup=False)
             yield Input(placeholder="filter: role=staff practice=Brookfield", id="analysis-where")
             yield DataTable(id="matrix", cursor_type="cell", zebra_stripes=False)
-            yield Static("", id="analysis-cell")
+            yield Static("", id="analysis-cell", markup=False)
         yield WorkbenchFooter()
 
     def on_mount(self) -> None:
@@ -198,7 +198,7 @@ class AnalysisScreen(UsesWorkbench, Screen[None]):
         table.clear(columns=True)
         width = self.app.size.width
         label_w = max(14, min(40, width // 4))
-        table.add_column(m.row_dim.title.capitalize(), key="label")
+        table.add_column(plain(m.row_dim.title.capitalize()), key="label")
         if self.bars or m.col_dim is None:
             table.add_column("n", key="n")
             table.add_column("", key="bar")

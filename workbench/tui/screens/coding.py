@@ -117,7 +117,7 @@ class CodingScreen(UsesWorkbench, Screen[None]):
         with Horizontal(id="coding-body"):
             yield DocumentView(id="doc")
             yield SuggestionPanel(id="suggestions")
-        yield Static("", id="status")
+        yield Static("", id="status", markup=False)
         yield WorkbenchFooter()
 
     def on_mount(self) -> None:

@@ -85,9 +85,9 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="dis-body"):
-            yield Static("", id="dis-summary")
+            yield Static("", id="dis-summary", markup=False)
             yield DataTable(id="disagreements", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="dis-passage")
+            yield Static("", id="dis-passage", markup=False)
         yield WorkbenchFooter()
 
     def on_mount(self) -> None:
@@ -261,7 +261,7 @@ class DisagreementScreen(UsesWorkbench, Screen[None]):
             }
         grid = Table(expand=True, padding=(0, 1), show_edge=False)
         for label, who in zip(("A", "B"), self.coders, strict=True):
-            grid.add_column(f"{label}: {who}", ratio=1, overflow="fold")
+            grid.add_column(plain(f"{label}: {who}"), ratio=1, overflow="fold")
         cells = []
         for who in self.coders:
             rows = by_coder[who]

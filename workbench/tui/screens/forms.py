@@ -51,11 +51,11 @@ class FormScreen(ModalScreen[FormValues | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form-small"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             if self.note:
-                yield Static(self.note, classes="help-note")
+                yield Static(self.note, classes="help-note", markup=False)
             for f in self.fields:
-                yield Static(f.label)
+                yield Static(f.label, markup=False)
                 yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.key}")
             for c in self.checks:
                 yield Checkbox(c.label, c.value, id=f"check-{c.key}")

@@ -109,7 +109,7 @@ class HomeScreen(UsesWorkbench, Screen[None]):
                     placeholder="filter: words, kind=interview, role=patient …", id="doc-filter"
                 )
                 yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="doc-summary")
+                yield Static("", id="doc-summary", markup=False)
             yield CodebookPanel(id="codebook")
         yield WorkbenchFooter()
 

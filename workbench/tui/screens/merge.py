@@ -32,6 +32,7 @@ from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NotReady, guard, show
 from workbench.tui.messages import MergeReady, WorkerFailed, WorkerStatus
 from workbench.tui.screens.forms import Check, Field, FormScreen, FormValues
+from workbench.tui.text import plain
 from workbench.tui.widgets.footer import WorkbenchFooter
 
 STATUS_LABEL = {
@@ -115,12 +116,12 @@ class MergeScreen(UsesWorkbench, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="merge-body"):
-            yield Static("", id="merge-status")
+            yield Static("", id="merge-status", markup=False)
             yield LoadingIndicator(id="merge-loading")
             with VerticalScroll(id="merge-view"):
-                yield Static("", id="merge-proposal")
-                yield Static("", id="merge-codes")
-            yield Static("", id="merge-summary")
+                yield Static("", id="merge-proposal", markup=False)
+                yield Static("", id="merge-codes", markup=False)
+            yield Static("", id="merge-summary", markup=False)
         yield WorkbenchFooter()
 
     def on_mount(self) -> None:
@@ -250,7 +251,7 @@ class MergeScreen(UsesWorkbench, Screen[None]):
         views = r.code_views(item)
         table = Table(expand=True, show_lines=False, padding=(0, 1))
         for v in views:
-            table.add_column(v.book, ratio=1, overflow="fold")
+            table.add_column(plain(v.book), ratio=1, overflow="fold")
         table.add_row(*(definition(v) for v in views))
         return table
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from workbench.services.codes import CodeTree
 from workbench.tui.errors import guard
+from workbench.tui.text import plain
 
 NEW = "\x00new"
 STRONG_MATCH = 85  # below this the typed name is offered as a new code first
@@ -81,7 +83,7 @@ class CodePicker(ModalScreen[Picked | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(placeholder="type a few letters of a code, alias or description", id="q")
             yield OptionList(id="matches")
 
@@ -99,14 +101,14 @@ class CodePicker(ModalScreen[Picked | None]):
         options: list[Option] = []
         for cid, _ in ranked:
             code = self.codes.codes[cid]
-            label = self.codes.path_str(cid)
+            label = Text(self.codes.path_str(cid))  # names as written, never markup
             if code.aliases:
-                label += f"  [dim](aka {', '.join(code.aliases)})[/]"
+                label.append(f"  (aka {', '.join(code.aliases)})", style="dim")
             options.append(Option(label, id=cid))
         name = query.strip()
         exact = any(c.name.casefold() == name.casefold() for c in self.codes.codes.values())
         if name and not exact:
-            create = Option(f"+ create code '{name}'  (ctrl+n)", id=NEW)
+            create = Option(plain(f"+ create code '{name}'  (ctrl+n)"), id=NEW)
             weak = not ranked or ranked[0][1] < STRONG_MATCH
             options.insert(0 if weak else len(options), create)
         matches = self.query_one("#matches", OptionList)

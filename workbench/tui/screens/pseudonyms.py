@@ -50,9 +50,9 @@ class PseudonymScreen(UsesWorkbench, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="pseudonyms-body"):
-            yield Static("", id="pseudonyms-summary")
+            yield Static("", id="pseudonyms-summary", markup=False)
             yield DataTable(id="pseudonyms", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="pseudonyms-context")
+            yield Static("", id="pseudonyms-context", markup=False)
         yield WorkbenchFooter()
 
     def on_mount(self) -> None:

@@ -54,12 +54,12 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="retrieval-body"):
-            yield Static("", id="retrieval-summary")
+            yield Static("", id="retrieval-summary", markup=False)
             yield Input(
                 placeholder="filter by attribute: role=patient practice=Brookfield", id="where"
             )
             yield DataTable(id="excerpts", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="excerpt-preview")
+            yield Static("", id="excerpt-preview", markup=False)
         yield WorkbenchFooter()
 
     def on_mount(self) -> None:

@@ -50,10 +50,10 @@ class ReviewScreen(UsesWorkbench, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="review-body"):
-            yield Static("model loading…", id="review-status")
+            yield Static("model loading…", id="review-status", markup=False)
             yield ProgressBar(id="review-progress", show_eta=False)
-            yield Static("", id="review-passage")
-            yield Static("", id="review-proposal")
+            yield Static("", id="review-passage", markup=False)
+            yield Static("", id="review-proposal", markup=False)
         yield WorkbenchFooter()
 
     def on_mount(self) -> None:

@@ -63,7 +63,7 @@ class SearchScreen(UsesWorkbench, Screen[None]):
             yield Input(
                 self.initial, placeholder='words or "a phrase" — Enter searches', id="query"
             )
-            yield Static("", id="search-summary")
+            yield Static("", id="search-summary", markup=False)
             yield ProgressBar(id="search-progress", show_eta=False)
             yield DataTable(id="hits", cursor_type="row", zebra_stripes=True)
         yield WorkbenchFooter()

@@ -7,6 +7,7 @@ coding screen move the highlight, `y`/`n` accept or reject it.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -35,7 +36,7 @@ class SuggestionPanel(UsesWorkbench, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("Suggestions  y/n · J/K move", classes="panel-title")
-        yield Static("press t to load the model", id="suggest-status")
+        yield Static("press t to load the model", id="suggest-status", markup=False)
         yield SuggestionList(id="suggest-list")
 
     def status(self, text: str) -> None:
@@ -97,8 +98,11 @@ class SuggestionPanel(UsesWorkbench, Vertical):
         message.stop()
         self.show(message.segment_id, message.items, message.preliminary)
 
-    def label(self, s: Suggestion) -> str:
-        return f"{s.score:.2f} {self.names.get(s.code_id, s.code_id)}\n  [dim]{s.reason}[/]"
+    def label(self, s: Suggestion) -> Text:
+        """Score, code and reason as written (a reason quotes a passage: "[laughs]")."""
+        out = Text(f"{s.score:.2f} {self.names.get(s.code_id, s.code_id)}\n")
+        out.append(f"  {s.reason}", style="dim")
+        return out
 
     def show(self, segment_id: int, items: list[Suggestion], preliminary: bool = False) -> None:
         if segment_id != self.segment_id:
