@@ -4,6 +4,9 @@ light model loader giving sentence-transformers' vectors."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,11 +102,14 @@ def test_review_after_search_embeds_no_passage_again(engine: SuggestionEngine) -
 
 
 @pytest.mark.model
-def test_light_loader_gives_the_sentence_transformers_vectors(project_file: Path) -> None:
+def test_light_loader_gives_the_sentence_transformers_vectors(
+    project_file: Path, tmp_path: Path
+) -> None:
     from sentence_transformers import SentenceTransformer
 
+    from workbench.suggest.bert_encoder import load_bert
     from workbench.suggest.embedder import get_embedder, go_offline, model_folder
-    from workbench.suggest.light_model import LightModel
+    from workbench.suggest.light_model import LightModel, load_light
 
     go_offline()
     emb = get_embedder()
@@ -120,6 +126,33 @@ def test_light_loader_gives_the_sentence_transformers_vectors(project_file: Path
     st = SentenceTransformer(str(model_folder()), device="cpu", local_files_only=True)
     ref = st.encode(texts, batch_size=2, convert_to_numpy=True, normalize_embeddings=True)
     assert np.abs(ours - ref).max() < 1e-5
+    # a folder the BERT encoder does not take (no tokenizer.json) goes through transformers
+    other = tmp_path / "model"
+    shutil.copytree(model_folder(), other)
+    (other / "tokenizer.json").unlink()
+    assert load_bert(other, 256) is None
+    fallback = load_light(other)
+    assert fallback is not None
+    assert np.abs(fallback.encode(texts, batch_size=2) - ref).max() < 1e-5
+
+
+LOADS = """
+import sys
+from workbench.suggest.embedder import get_embedder
+vecs = get_embedder().encode(["The nurses were kind.", "x"])
+print(vecs.shape, sorted(m for m in ("transformers", "sentence_transformers") if m in sys.modules))
+"""
+
+
+@pytest.mark.model
+def test_the_bundled_model_loads_without_transformers() -> None:
+    """A plain BERT runs on torch's own layers: transformers' BERT module alone imported
+    torch._dynamo, torch.distributed and scipy.optimize, 3 s of a cold first suggestion."""
+    done = subprocess.run(
+        [sys.executable, "-c", LOADS], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "(2, 384) []"
 
 
 def test_cold_search_answers_first_from_passages_sharing_words(

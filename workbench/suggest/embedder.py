@@ -156,15 +156,13 @@ class Embedder:
 def _load(folder: Path) -> Embedder:
     go_offline()
     try:
-        import transformers
+        from workbench.suggest.light_model import load_light, quiet_transformers
 
-        from workbench.suggest.light_model import load_light
-
-        transformers.utils.logging.set_verbosity_error()
-        transformers.utils.logging.disable_progress_bar()
-        # plain mean-pooling folders skip importing sentence-transformers (same vectors)
+        # plain mean-pooling folders skip importing sentence-transformers (same vectors),
+        # a plain BERT transformers too
         model: Any = load_light(folder)
         if model is None:
+            quiet_transformers()
             from sentence_transformers import SentenceTransformer
 
             model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)

@@ -1,16 +1,17 @@
 """A light loader for plain mean-pooling sentence-transformers folders (all-MiniLM-L6-v2 and
-its fine-tuned copies): the tokenizer and the transformer from `transformers`, mean pooling
-and L2 normalisation done here, so the first suggestion does not pay for importing
-sentence-transformers (about 5 s on 2 cores). The vectors are those sentence-transformers
-gives for the same folder (tests/test_suggest_light_model.py checks it), so the embedding
-cache is shared. Folders with any other module layout return None: the caller falls back to
+its fine-tuned copies): a plain BERT runs on torch's own layers (bert_encoder.py), any other
+transformer through `transformers`' AutoModel; mean pooling and L2 normalisation are done
+here, so the first suggestion does not pay for importing sentence-transformers (about 5 s
+on 2 cores) nor, for a BERT, transformers (3 s). The vectors are those sentence-transformers
+gives for the same folder (tests/test_suggest_first.py checks it), so the embedding cache is
+shared. Folders with any other module layout return None: the caller falls back to
 sentence-transformers. torch and transformers are imported inside `load_light` only.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,13 @@ def _is_plain(folder: Path) -> tuple[bool, int]:
 
 
 class LightModel:
-    """`encode` with the subset of SentenceTransformer.encode's signature the Embedder uses."""
+    """`encode` with the subset of SentenceTransformer.encode's signature the Embedder uses.
+    `forward(texts)` gives the token vectors and the attention mask of one batch."""
 
-    def __init__(self, tokenizer: Any, model: Any, max_seq_length: int, dim: int) -> None:
-        self.tokenizer = tokenizer
-        self.model = model
+    def __init__(
+        self, forward: Callable[[list[str]], tuple[Any, Any]], max_seq_length: int, dim: int
+    ) -> None:
+        self.forward = forward
         self.max_seq_length = max_seq_length
         self.dim = dim
 
@@ -68,15 +71,8 @@ class LightModel:
         with torch.inference_mode():
             for lo in range(0, len(texts), max(1, batch_size)):
                 batch = list(texts[lo : lo + batch_size])
-                enc = self.tokenizer(
-                    batch,
-                    padding=True,
-                    truncation="longest_first",
-                    max_length=self.max_seq_length,
-                    return_tensors="pt",
-                )
-                hidden = self.model(**enc).last_hidden_state
-                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                hidden, attention = self.forward(batch)
+                mask = attention.unsqueeze(-1).to(hidden.dtype)
                 summed = (hidden * mask).sum(dim=1)
                 vecs = summed / mask.sum(dim=1).clamp(min=1e-9)
                 if normalize_embeddings:
@@ -85,15 +81,44 @@ class LightModel:
         return out
 
 
+def quiet_transformers() -> None:
+    """No progress bars or warnings from transformers (imported here, when it is needed)."""
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
 def load_light(folder: Path) -> LightModel | None:
-    """The light model of a plain mean-pooling folder, else None."""
+    """The light model of a plain mean-pooling folder, else None: a plain BERT runs on
+    torch's own layers (workbench/suggest/bert_encoder.py), any other through transformers'
+    AutoModel."""
     plain, max_len = _is_plain(folder)
     if not plain:
         return None
+    from workbench.suggest.bert_encoder import load_bert, plain_bert_config
+
+    bert = load_bert(folder, max_len)
+    if bert is not None:
+        cfg = plain_bert_config(folder) or {}
+        limit = min(max_len, int(cfg.get("max_position_embeddings", max_len)))
+        return LightModel(bert, limit, int(cfg["hidden_size"]))
+    quiet_transformers()
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     model = AutoModel.from_pretrained(str(folder), local_files_only=True)
     model.eval()
     max_len = min(max_len, int(getattr(model.config, "max_position_embeddings", max_len)))
-    return LightModel(tokenizer, model, max_len, int(model.config.hidden_size))
+
+    def forward(texts: list[str]) -> tuple[Any, Any]:
+        enc = tokenizer(
+            texts,
+            padding=True,
+            truncation="longest_first",
+            max_length=max_len,
+            return_tensors="pt",
+        )
+        return model(**enc).last_hidden_state, enc["attention_mask"]
+
+    return LightModel(forward, max_len, int(model.config.hidden_size))
