@@ -4,6 +4,7 @@ light model loader giving sentence-transformers' vectors."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -134,6 +135,24 @@ def test_light_loader_gives_the_sentence_transformers_vectors(
     fallback = load_light(other)
     assert fallback is not None
     assert np.abs(fallback.encode(texts, batch_size=2) - ref).max() < 1e-5
+    # the layout newer sentence-transformers save (our fine-tuned copies): "pooling_mode":
+    # "mean", the length in the tokenizer's config
+    newer = tmp_path / "newer"
+    shutil.copytree(model_folder(), newer)
+    (newer / "1_Pooling" / "config.json").write_text(
+        json.dumps({"embedding_dimension": 384, "pooling_mode": "mean", "include_prompt": True})
+    )
+    (newer / "sentence_bert_config.json").write_text(
+        json.dumps({"transformer_task": "feature-extraction"})
+    )
+    tok = json.loads((newer / "tokenizer_config.json").read_text())
+    (newer / "tokenizer_config.json").write_text(json.dumps({**tok, "model_max_length": 256}))
+    light = load_light(newer)
+    assert light is not None and light.max_seq_length == 256
+    newer_ref = SentenceTransformer(str(newer), device="cpu", local_files_only=True)
+    assert newer_ref.max_seq_length == 256
+    expected = newer_ref.encode(texts, batch_size=2, normalize_embeddings=True)
+    assert np.abs(light.encode(texts, batch_size=2) - expected).max() < 1e-5
 
 
 LOADS = """

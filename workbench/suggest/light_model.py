@@ -31,16 +31,31 @@ def _is_plain(folder: Path) -> tuple[bool, int]:
         pooling = json.loads(
             (folder / modules[1]["path"] / "config.json").read_text(encoding="utf-8")
         )
-        modes = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v]
-        if modes != ["pooling_mode_mean_tokens"]:
+        # sentence-transformers < 5 writes one flag per mode; later ones "pooling_mode": "mean"
+        modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
+        mode = pooling.get("pooling_mode")
+        if (modes, mode) not in ((["pooling_mode_mean_tokens"], None), ([], "mean")):
             return False, 0
         cfg_path = folder / "sentence_bert_config.json"
         cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
-        if cfg.get("do_lower_case"):
+        if cfg.get("do_lower_case") or cfg.get("transformer_task", "feature-extraction") != (
+            "feature-extraction"
+        ):
             return False, 0
-        return True, int(cfg.get("max_seq_length") or DEFAULT_MAX_LENGTH)
+        return True, int(cfg.get("max_seq_length") or _tokenizer_limit(folder))
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return False, 0
+
+
+def _tokenizer_limit(folder: Path) -> int:
+    """The max sequence length a newer sentence-transformers folder keeps in its tokenizer
+    config (older ones: sentence_bert_config.json's max_seq_length)."""
+    try:
+        cfg = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+        limit = int(cfg.get("model_max_length") or 0)
+    except (OSError, ValueError, TypeError):
+        limit = 0
+    return limit if 0 < limit <= 100_000 else DEFAULT_MAX_LENGTH
 
 
 class LightModel:
