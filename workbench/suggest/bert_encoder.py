@@ -120,8 +120,16 @@ def load_bert(folder: Path, max_length: int) -> Callable[[list[str]], tuple[Any,
             x = self.word(ids) + self.position(positions) + self.token_type(torch.zeros_like(ids))
             x = self.norm(x)
             padding = mask == 0
-            for layer in self.layers:
-                x = layer(x, src_key_padding_mask=padding)
+            # the layers' inference "fast path" was 20 % slower than the regular one here
+            # (which, like transformers' BERT, attends through scaled_dot_product_attention):
+            # 5.5 s against 4.5 s for 192 turns, transformers 4.4 s
+            fast = torch.backends.mha.get_fastpath_enabled()
+            torch.backends.mha.set_fastpath_enabled(False)
+            try:
+                for layer in self.layers:
+                    x = layer(x, src_key_padding_mask=padding)
+            finally:
+                torch.backends.mha.set_fastpath_enabled(fast)
             return x
 
     state = _state_dict(load_file(str(folder / WEIGHTS)), n_layers)
