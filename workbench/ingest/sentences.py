@@ -28,9 +28,9 @@ _MAX_PIECE = 20_000  # longer paragraphs are cut at a sentence end first: bounde
 
 @lru_cache(maxsize=1)
 def _nlp() -> Language:
-    import spacy
+    from workbench.ingest.spacy_import import import_spacy
 
-    nlp = spacy.blank("en")
+    nlp = import_spacy().blank("en")
     nlp.add_pipe("sentencizer")
     nlp.max_length = 10**9  # the import size limit bounds the text; spaCy's own cap is 1M chars
     return nlp

