@@ -42,7 +42,3 @@ def settle() -> None:
     """After a late start-up step (the TUI's full open of the project): freeze again."""
     if _started_paused and not _paused:
         gc.freeze()
-
-
-def paused() -> bool:
-    return _paused

@@ -1,7 +1,8 @@
 """A .docx checked before its text is read (wordfile.py parses the main part alone).
 
-The parts that are read (`_rels/.rels`, to find the main part, and that main document) are streamed from the zip through defusedxml as they really inflate,
-the sizes the zip declares never trusted; no other part (styles, themes, settings) is read:
+The parts that are read (`_rels/.rels`, to find the main part, and that main document) are
+streamed from the zip through defusedxml as they really inflate, the sizes the zip declares
+never trusted; no other part (styles, themes, settings) is read:
 
 - no part read may declare a DTD or entities;
 - the parts read may inflate to at most `INFLATE_FACTOR` times the import size limit, and

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 WEIGHTS = "model.safetensors"
 TOKENIZER = "tokenizer.json"
@@ -39,6 +39,15 @@ _EMBEDDINGS = {
     "LayerNorm.weight": "norm.weight",
     "LayerNorm.bias": "norm.bias",
 }
+
+
+Forward = Callable[[list[str]], tuple[Any, Any]]  # texts -> (token vectors, attention mask)
+
+
+class Encoder(NamedTuple):
+    forward: Forward
+    max_length: int  # tokens per text, at most
+    dim: int  # the vectors' size
 
 
 def plain_bert_config(folder: Path) -> dict[str, Any] | None:
@@ -82,9 +91,9 @@ def _state_dict(weights: dict[str, Any], n_layers: int) -> dict[str, Any] | None
     return out
 
 
-def load_bert(folder: Path, max_length: int) -> Callable[[list[str]], tuple[Any, Any]] | None:
-    """`forward(texts) -> (hidden states, attention mask)` (torch tensors, batch first) for a
-    plain BERT folder, else None."""
+def load_bert(folder: Path, max_length: int) -> Encoder | None:
+    """The encoder of a plain BERT folder, else None: `forward(texts)` gives (hidden states,
+    attention mask), torch tensors, batch first."""
     cfg = plain_bert_config(folder)
     if cfg is None:
         return None
@@ -150,4 +159,4 @@ def load_bert(folder: Path, max_length: int) -> Callable[[list[str]], tuple[Any,
         mask = torch.tensor([e.attention_mask for e in encoded], dtype=torch.long)
         return model(ids, mask), mask
 
-    return forward
+    return Encoder(forward, limit, hidden)

@@ -11,11 +11,14 @@ sentence-transformers. torch and transformers are imported inside `load_light` o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from workbench.suggest.bert_encoder import Forward
 
 _PLAIN = ("Transformer", "Pooling", "Normalize")
 DEFAULT_MAX_LENGTH = 256
@@ -62,9 +65,7 @@ class LightModel:
     """`encode` with the subset of SentenceTransformer.encode's signature the Embedder uses.
     `forward(texts)` gives the token vectors and the attention mask of one batch."""
 
-    def __init__(
-        self, forward: Callable[[list[str]], tuple[Any, Any]], max_seq_length: int, dim: int
-    ) -> None:
+    def __init__(self, forward: Forward, max_seq_length: int, dim: int) -> None:
         self.forward = forward
         self.max_seq_length = max_seq_length
         self.dim = dim
@@ -111,13 +112,11 @@ def load_light(folder: Path) -> LightModel | None:
     plain, max_len = _is_plain(folder)
     if not plain:
         return None
-    from workbench.suggest.bert_encoder import load_bert, plain_bert_config
+    from workbench.suggest.bert_encoder import load_bert
 
     bert = load_bert(folder, max_len)
     if bert is not None:
-        cfg = plain_bert_config(folder) or {}
-        limit = min(max_len, int(cfg.get("max_position_embeddings", max_len)))
-        return LightModel(bert, limit, int(cfg["hidden_size"]))
+        return LightModel(*bert)
     quiet_transformers()
     from transformers import AutoModel, AutoTokenizer
 

@@ -30,9 +30,8 @@ class CodeFormScreen(ModalScreen[dict[str, object] | None]):
     def compose(self) -> ComposeResult:
         c = self.code
         with VerticalScroll(classes="dialog form-dialog"):
-            yield Label(
-                f"Edit '{c.name}' — ctrl+s saves, Esc cancels", classes="dialog-title", markup=False
-            )
+            title = f"Edit '{c.name}' — ctrl+s saves, Esc cancels"
+            yield Label(title, classes="dialog-title", markup=False)
             yield Label("Description")
             yield TextArea(c.description or "", id="description", classes="field-short")
             yield Label("Include (when to use)")
