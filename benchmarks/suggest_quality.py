@@ -1,6 +1,7 @@
 """Suggestion quality on the NHS patient-experience benchmark (test split).
 
     python benchmarks/suggest_quality.py [--data DIR] [--seed 0] [--json FILE] [--fine-tune]
+        [--objective classify|pairs]
 
 Runs `workbench eval` (each in its own process, so every run pays for loading the model and
 embedding its texts, like a user's run) for:
@@ -14,7 +15,8 @@ case and space folding, to a training row or a codebook example): micro-F1, macr
 in the test rows, and all codes), micro precision and recall, recall@1, recall@3, the
 training rows used and positives per code (min/median/max), the learner's fit time and the
 wall-clock seconds of the whole run; then the targets of issue 16, each PASS or miss.
-`--fine-tune` adds each setting with training rows again with `workbench eval --fine-tune`.
+`--fine-tune` adds each setting with training rows again with `workbench eval --fine-tune`
+(`--objective pairs`: with the contrastive objective it replaced); `tune s` is the training.
 Data: `../shared/benchmarks/nhs-patient-experience` next to the repository (README.md there
 describes it and its fixed split).
 """
@@ -41,6 +43,7 @@ SETTINGS: list[tuple[str, list[str]]] = [
     ("all training rows", []),
 ]
 FINE_TUNE = " + fine-tune"
+TUNE_SECONDS = 300.0  # fine-tuning a thousand codings: under 5 minutes (here: all 4,324)
 # setting -> (rows: "all" or "unique", measure, minimum), from issue 16; "seconds" is a maximum
 TARGETS: dict[str, list[tuple[str, str, float]]] = {
     "zero-shot (codebook only)": [("all", "recall_at_3", 0.72), ("unique", "recall_at_3", 0.69)],
@@ -97,18 +100,19 @@ def run_one(data: Path, extra: list[str], seed: int) -> dict[str, Any]:
 def table(rows: list[tuple[str, dict[str, Any]]], which: str) -> str:
     head = (
         "| setting | train rows | positives/code | micro-F1 | macro-F1 | macro-F1 all | "
-        "precision | recall | recall@1 | recall@3 | fit s | seconds |"
+        "precision | recall | recall@1 | recall@3 | fit s | tune s | seconds |"
     )
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, r in rows:
         m = r if which == "all" else r["unique"]
         pos = r["train_positives"]
         spread = f"{pos['min']}/{pos['median']:g}/{pos['max']}" if r["n_train_used"] else "-"
+        tune = f"{r['finetune_seconds']:.0f}" if r.get("finetune_seconds") is not None else "-"
         lines.append(
             f"| {name} | {r['n_train_used']} | {spread} | {m['micro_f1']:.3f} | "
             f"{m['macro_f1']:.3f} | {m['macro_f1_all']:.3f} | {m['micro_precision']:.3f} | "
             f"{m['micro_recall']:.3f} | {m['recall_at_1']:.3f} | {m['recall_at_3']:.3f} | "
-            f"{r['fit_seconds']:.1f} | {r['wall_seconds']:.0f} |"
+            f"{r['fit_seconds']:.1f} | {tune} | {r['wall_seconds']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -116,8 +120,15 @@ def table(rows: list[tuple[str, dict[str, Any]]], which: str) -> str:
 def check_targets(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
     out = []
     for name, r in rows:
+        tuned = name.endswith(FINE_TUNE)
         for which, key, bound in TARGETS.get(name.removesuffix(FINE_TUNE), []):
-            if key == "seconds":
+            if key == "seconds" and tuned:  # the training itself: issue 16 allows 5 minutes
+                ok = r["finetune_seconds"] <= TUNE_SECONDS
+                out.append(
+                    f"{_ok(ok)}  {name}: training {r['finetune_seconds']:.0f} s "
+                    f"<= {TUNE_SECONDS:.0f} s"
+                )
+            elif key == "seconds":
                 ok = r["wall_seconds"] <= bound
                 out.append(f"{_ok(ok)}  {name}: {r['wall_seconds']:.0f} s <= {bound:.0f} s")
             else:
@@ -139,12 +150,19 @@ def main() -> int:
     ap.add_argument(
         "--fine-tune", action="store_true", help="also run each trained setting with --fine-tune"
     )
+    ap.add_argument(
+        "--objective",
+        choices=("classify", "pairs"),
+        default="classify",
+        help="fine-tuning objective (pairs: the contrastive one it replaced)",
+    )
     args = ap.parse_args()
     if not (args.data / "gold.csv").is_file():
         sys.exit(f"{args.data}: no gold.csv (pass --data DIR)")
     settings = list(SETTINGS)
     if args.fine_tune:
-        settings += [(n + FINE_TUNE, [*x, "--fine-tune"]) for n, x in SETTINGS[1:]]
+        tune = ["--fine-tune", "--objective", args.objective]
+        settings += [(n + FINE_TUNE, [*x, *tune]) for n, x in SETTINGS[1:]]
     print(f"{time.strftime('%Y-%m-%d')}, machine: {machine()}", flush=True)
     rows = []
     for name, extra in settings:

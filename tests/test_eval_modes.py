@@ -129,10 +129,10 @@ def test_fine_tune_trains_on_the_training_rows_then_measures_with_the_tuned_mode
 
     seen: dict[str, object] = {}
 
-    def fake_finetune(texts, labels, target, **_):  # type: ignore[no-untyped-def]
-        seen.update(texts=list(texts), labels=list(labels), target=target)
+    def fake_finetune(texts, labels, target, settings=None, **_):  # type: ignore[no-untyped-def]
+        seen.update(texts=list(texts), labels=list(labels), target=target, settings=settings)
         target.mkdir(parents=True)
-        return finetune.TuneResult(target, 7, 3, 1, 12.34)
+        return finetune.TuneResult(target, "classify", 7, 3, 2, 12.34)
 
     class Fake:
         def encode(self, texts: list[str], progress: object = None) -> np.ndarray:
@@ -152,13 +152,21 @@ def test_fine_tune_trains_on_the_training_rows_then_measures_with_the_tuned_mode
     assert res.code == 0, res.err
     data = json.loads(res.out)
     assert data["fine_tuned"] is True and data["finetune_seconds"] == 12.3
-    assert data["finetune_pairs"] == 7 and data["mode"] == "all-train"
+    assert data["finetune_objective"] == "classify" and data["mode"] == "all-train"
+    assert data["finetune_examples"] == 7 and data["finetune_epochs"] == 3
+    assert data["finetune_pairs"] is None  # classify trains on passages, not pairs
     assert sorted(seen["texts"]) == sorted(t for t, _, split in ROWS if split == "train")
     assert asked and all(m == seen["target"] for m in asked)  # every text by the tuned model
     assert not Path(str(seen["target"])).exists()  # the temporary folder is gone
     plain = json.loads(cli(*base).out)
     assert plain["fine_tuned"] is False and plain["finetune_seconds"] is None
     table = cli("eval", "--codebook", cb, "--gold", gold, "--fine-tune")
-    assert table.code == 0 and "fine-tuned, 7 pairs, 12 s" in table.out
+    assert table.code == 0 and "fine-tuned on 7 passages, 3" in table.out  # wraps at 80
+    assert "passes, 12 s" in table.out
+    assert seen["settings"].objective == "classify"
+    assert cli(*base, "--fine-tune", "--objective", "pairs").code == 0
+    assert seen["settings"].objective == "pairs"
+    alone = cli(*base, "--objective", "pairs")
+    assert alone.code == 2 and "--objective goes with --fine-tune" in alone.err
     zero = cli(*base, "--fine-tune", "--train-per-code", "0")
     assert zero.code != 0 and "--fine-tune needs training rows" in zero.err

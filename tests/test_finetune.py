@@ -20,6 +20,7 @@ from workbench.store import schema as s
 from workbench.store.db import Project, open_project
 from workbench.suggest import embedder, finetune, project_tuning
 from workbench.suggest.cache import CachedEncoder
+from workbench.suggest.finetune_classify import Plan, label_matrix, length_groups, plan_rows
 
 # Pairs --------------------------------------------------------------------------------------
 
@@ -74,7 +75,41 @@ def test_token_budget_and_length_batches() -> None:
 def test_nothing_to_pair_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WorkbenchError, match="nothing to fine-tune"):
         finetune.finetune(["x", "y"], [{"a"}, set()], tmp_path / "out")
+    pairs = finetune.TuneSettings(objective="pairs")
+    with pytest.raises(WorkbenchError, match="nothing to fine-tune"):
+        finetune.finetune(["x", "y"], [{"a"}, set()], tmp_path / "out", settings=pairs)
+    with pytest.raises(WorkbenchError, match="unknown fine-tuning objective 'triplets'"):
+        bad = finetune.TuneSettings(objective="triplets")
+        finetune.finetune(["x", "y"], [{"a"}, {"b"}], tmp_path / "out", settings=bad)
     assert not (tmp_path / "out").exists()
+
+
+# Classification -----------------------------------------------------------------------------
+
+
+def test_label_matrix_knows_every_code_of_a_coded_passage_and_only_rejections_elsewhere() -> None:
+    labels = [{"a", "b"}, {"c"}, set(), set()]
+    rejected = [set(), {"a"}, {"b"}, set()]
+    codes, targets, mask, usable = label_matrix(labels, rejected)
+    assert codes == ["a", "b", "c"]
+    assert targets.tolist() == [[1, 1, 0], [0, 0, 1], [0, 0, 0], [0, 0, 0]]
+    assert mask.tolist() == [[1, 1, 1], [1, 1, 1], [0, 1, 0], [0, 0, 0]]
+    assert usable == [0, 1, 2]  # the uncoded passage without rejections teaches nothing
+
+
+def test_plan_fits_whole_passes_in_the_budget_else_a_seeded_sample() -> None:
+    lengths = [10, 20, 30, 40]
+    assert plan_rows([0, 1, 2, 3], lengths, 250, 6, 0) == Plan([0, 1, 2, 3], 2, 200)
+    assert plan_rows([0, 1, 2, 3], lengths, 10**6, 6, 0).epochs == 6  # at most max_epochs
+    small = plan_rows([0, 1, 2, 3], lengths, 55, 6, 0)
+    assert small.epochs == 1 and small.tokens <= 55 and small.rows
+    assert small == plan_rows([0, 1, 2, 3], lengths, 55, 6, 0)
+    assert plan_rows([3], lengths, 5, 6, 0) == Plan([3], 1, 40)  # at least one passage
+
+
+def test_length_groups_batch_passages_of_similar_length() -> None:
+    groups = length_groups([0, 1, 2, 3], [10, 50, 12, 49], 2, np.random.default_rng(0))
+    assert sorted(map(sorted, groups)) == [[0, 2], [1, 3]]
 
 
 def test_replace_folder_swaps_a_finished_folder_into_place(tmp_path: Path) -> None:
@@ -126,9 +161,10 @@ def coded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     def fake_finetune(texts, labels, target, *, info=None, **_: Any):  # type: ignore[no-untyped-def]
         tuned.append(target)
         target.mkdir(parents=True, exist_ok=True)
-        record = {**(info or {}), "pairs": len(texts), "seconds": 1.0}
+        record = {**(info or {}), "objective": "classify", "passages": len(texts), "epochs": 2}
+        record["seconds"] = 1.0
         (target / finetune.TUNED_INFO).write_text(json.dumps(record), encoding="utf-8")
-        return finetune.TuneResult(target, len(texts), 1, 1, 1.0)
+        return finetune.TuneResult(target, "classify", len(texts), 2, 1, 1.0)
 
     monkeypatch.setattr(project_tuning, "finetune", fake_finetune)
     yield proj, spans, tuned
@@ -231,19 +267,24 @@ def test_too_few_codings_is_one_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.model
-def test_one_real_training_step_saves_a_model_with_its_own_cache_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize("objective", ["classify", "pairs"])
+def test_one_real_training_step_saves_a_model_with_its_own_cache_key(
+    tmp_path: Path, objective: str
+) -> None:
     texts = ["the food was cold", "lunch was late and cold", "the nurse was kind", "kind staff"]
     labels = [{"food"}, {"food"}, {"staff"}, {"staff"}]
-    settings = finetune.TuneSettings(max_pairs=4, batch_size=4)
+    settings = finetune.TuneSettings(objective=objective, max_pairs=4, batch_size=4, max_epochs=1)
     steps: list[tuple[int, int]] = []
     target = tmp_path / "models" / "tuned-x"
     result = finetune.finetune(
         texts, labels, target, settings=settings, progress=lambda d, n: steps.append((d, n))
     )
     assert result is not None and result.steps == 1 and steps[-1] == (1, 1)
+    assert result.objective == objective and result.examples == 4 and result.epochs == 1
     assert sorted(p.name for p in target.parent.iterdir()) == ["tuned-x"]  # no temp folder left
     record = json.loads((target / finetune.TUNED_INFO).read_text(encoding="utf-8"))
-    assert record["pairs"] == 4 and record["steps"] == 1
+    assert record["objective"] == objective and record["steps"] == 1
+    assert record["pairs" if objective == "pairs" else "passages"] == 4
     base = embedder.get_embedder()
     tuned = embedder.get_embedder(target)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,6 +10,12 @@ import typer
 
 from workbench.cli import app
 from workbench.cli.common import TableJsonFormat, info, print_json, print_table, progress_bar
+from workbench.errors import WorkbenchError
+
+
+class Objective(StrEnum):
+    classify = "classify"
+    pairs = "pairs"
 
 
 def _pct(x: float) -> str:
@@ -18,7 +25,12 @@ def _pct(x: float) -> str:
 def _model_line(result: dict[str, Any]) -> str:
     if not result.get("fine_tuned"):
         return "bundled"
-    return f"fine-tuned, {result['finetune_pairs']} pairs, {result['finetune_seconds']:.0f} s"
+    from workbench.suggest.finetune import describe
+
+    what = describe(
+        result["finetune_objective"], result["finetune_examples"], result["finetune_epochs"]
+    )
+    return f"fine-tuned on {what}, {result['finetune_seconds']:.0f} s"
 
 
 def _print_report(result: dict[str, Any]) -> None:
@@ -119,6 +131,14 @@ def eval_(
             "then measure with the tuned model.",
         ),
     ] = False,
+    objective: Annotated[
+        Objective,
+        typer.Option(
+            "--objective",
+            help="With --fine-tune: classify (the default, as `suggest train` does) or "
+            "pairs (the contrastive pairs it replaced, for comparison).",
+        ),
+    ] = Objective.classify,
     seed: Annotated[int, typer.Option("--seed", help="Seed for choosing training rows.")] = 0,
     format: Annotated[
         TableJsonFormat, typer.Option("--format", help="table or json")
@@ -132,10 +152,15 @@ def eval_(
     )
     if not inputs.has_split and train_per_code:
         info("no split column: every row is a test row, --train-per-code is ignored (zero-shot)")
+    if objective != Objective.classify and not fine_tune:
+        raise WorkbenchError("--objective goes with --fine-tune")
     if fine_tune:
+        from workbench.suggest.finetune import TuneSettings
+
         with progress_bar("Fine-tuning, then embedding") as update:
             result = evaluate_fine_tuned(
                 inputs,
+                settings=TuneSettings(objective=objective.value),
                 tune_progress=_plain(update, "training steps"),
                 progress=_plain(update, "texts embedded"),
             )

@@ -154,7 +154,7 @@ def train(
     )
     again = " (the same codings were tuned on before: reused)" if report.reused else ""
     info(
-        f"fine-tuning: {report.pairs} pairs, {report.finetune_seconds:.0f} s{again}; "
+        f"fine-tuning: {report.trained_on}, {report.finetune_seconds:.0f} s{again}; "
         f"model in {report.folder}"
     )
     if report.in_use:

@@ -356,7 +356,10 @@ def evaluate_fine_tuned(
         {
             "fine_tuned": True,
             "finetune_seconds": round(tuned.seconds, 1),
-            "finetune_pairs": tuned.pairs,
+            "finetune_objective": tuned.objective,
+            "finetune_examples": tuned.examples,
+            "finetune_epochs": tuned.epochs,
+            "finetune_pairs": tuned.examples if tuned.objective == "pairs" else None,
         }
     )
     return result
@@ -458,6 +461,7 @@ def evaluate(
             "n_texts_embedded": len(wanted),
             "fine_tuned": False,
             "finetune_seconds": None,
+            "finetune_objective": None,
             "per_code": per_code,
         }
     )

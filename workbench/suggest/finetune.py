@@ -1,13 +1,17 @@
-"""SetFit-style contrastive fine-tuning of the sentence model on coded passages (issue 16).
+"""Fine-tuning the sentence model on coded passages (issue 16), by one of two objectives.
 
-Pairs are drawn from labelled passages: two passages are "same" (target cosine 1) when they
-share at least one code, "different" (target 0) when they share none; a passage whose
-suggestion of code C was rejected is also paired, as "different", with a passage coded C.
-The model is trained with a cosine-similarity loss (mean squared error between the pair's
-cosine and its target) in a plain torch loop: no `datasets` / `accelerate` needed. The number
-of pairs and epochs is capped so a thousand codings train in minutes on 2 CPU cores.
+- **classify** (the default, finetune_classify.py): model and a per-code head trained
+  together with binary cross-entropy on every coded passage, SetFit's end-to-end phase.
+- **pairs**: SetFit-style contrastive pairs. Two passages are "same" (target cosine 1) when
+  they share at least one code, "different" (target 0) when they share none; a passage whose
+  suggestion of code C was rejected is also paired, as "different", with a passage coded C.
+  Trained with a cosine-similarity loss (mean squared error between the pair's cosine and
+  its target). Kept for comparison (benchmarks/suggest_quality.py --objective pairs): on
+  the NHS benchmark's training split it gained less than classify, and took longer.
 
-torch and sentence-transformers are imported inside `finetune` only.
+Both run in a plain torch loop (no `datasets` / `accelerate` needed) within a token budget,
+so a thousand codings train in minutes on 2 CPU cores. torch and sentence-transformers are
+imported inside `finetune` only.
 """
 
 from __future__ import annotations
@@ -33,25 +37,42 @@ NEGATIVE_TRIES = 20  # random draws to find a passage sharing no code with the a
 
 @dataclass(frozen=True)
 class TuneSettings:
-    """Training budget. The defaults keep 1,000 codings under 5 minutes on 2 cores."""
+    """Objective and budget. The defaults keep 1,000 codings under 5 minutes on 2 cores."""
 
-    max_pairs: int = 2000
-    max_tokens: int = 150_000  # tokens seen per epoch (both sides of every pair), caps time
-    epochs: int = 1
+    objective: str = "classify"  # or "pairs"
+    max_tokens: int = 300_000  # classify: tokens seen over all passes, caps time
+    max_epochs: int = 4  # classify: passes over the passages, as many as the budget allows
+    max_pairs: int = 2000  # pairs
+    pair_tokens: int = 150_000  # pairs: tokens per epoch (both sides of every pair)
+    epochs: int = 1  # pairs
     batch_size: int = 16
     max_seq_length: int = 128
-    learning_rate: float = 6e-5
+    learning_rate: float | None = None  # None: 1e-4 for classify, 6e-5 for pairs
     seed: int = 0
     threads: int = 2
+
+    @property
+    def rate(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 1e-4 if self.objective == "classify" else 6e-5
 
 
 @dataclass(frozen=True)
 class TuneResult:
     folder: Path
-    pairs: int
-    positive_pairs: int
+    objective: str
+    examples: int  # passages (classify) or pairs (pairs) trained on
+    epochs: int
     steps: int
     seconds: float
+
+
+def describe(objective: str, examples: int, epochs: int) -> str:
+    """What a tuning trained on, in words: "788 passages, 6 passes" or "2000 pairs"."""
+    if objective == "pairs":
+        return f"{examples} pairs" + (f", {epochs} passes" if epochs > 1 else "")
+    return f"{examples} passages, {epochs} pass{'es' if epochs != 1 else ''}"
 
 
 def build_pairs(
@@ -146,15 +167,24 @@ def finetune(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> TuneResult | None:
-    """Fine-tune the model in `base` (default: the configured one) on pairs of `texts`, save
-    it to `target` (written to a temporary folder beside it, then renamed into place).
-    Reports (done, total) training steps; returns None, saving nothing, when cancelled."""
+    """Fine-tune the model in `base` (default: the configured one) on `texts` with their codes
+    (and rejected codes), save it to `target` (written to a temporary folder beside it, then
+    renamed into place). Reports (done, total) training steps; returns None, saving nothing,
+    when cancelled."""
     from workbench.suggest.embedder import go_offline, model_folder
+    from workbench.suggest.finetune_classify import label_matrix
 
     settings = settings or TuneSettings()
-    pairs = build_pairs(labels, rejected, max_pairs=settings.max_pairs, seed=settings.seed)
-    if not pairs:
-        raise WorkbenchError("nothing to fine-tune on: no two coded passages make a pair")
+    if settings.objective not in ("classify", "pairs"):
+        raise WorkbenchError(f"unknown fine-tuning objective {settings.objective!r}")
+    if settings.objective == "pairs":
+        pairs = build_pairs(labels, rejected, max_pairs=settings.max_pairs, seed=settings.seed)
+        if not pairs:
+            raise WorkbenchError("nothing to fine-tune on: no two coded passages make a pair")
+    else:
+        codes, targets, mask, usable = label_matrix(labels, rejected)
+        if len(codes) < 2 or not any(labels):
+            raise WorkbenchError("nothing to fine-tune on: it needs passages of two codes")
     base = model_folder(base)
     started = time.perf_counter()
     go_offline()
@@ -169,36 +199,70 @@ def finetune(
         saved_length = model.max_seq_length
         model.max_seq_length = min(saved_length or settings.max_seq_length, settings.max_seq_length)
         lengths = _token_lengths(model, list(texts))
-        pairs = within_budget(pairs, lengths, settings.max_tokens)
-        steps = _train(model, list(texts), lengths, pairs, settings, progress, cancelled)
+        if settings.objective == "pairs":
+            pairs = within_budget(pairs, lengths, settings.pair_tokens)
+            examples, epochs = len(pairs), max(1, settings.epochs)
+            steps = _train(model, list(texts), lengths, pairs, settings, progress, cancelled)
+            extra: dict[str, Any] = {
+                "pairs": len(pairs),
+                "positive_pairs": sum(1 for p in pairs if p[2] > 0),
+            }
+        else:
+            from workbench.suggest.finetune_classify import plan_rows, train_classify
+
+            plan = plan_rows(
+                usable, lengths, settings.max_tokens, settings.max_epochs, settings.seed
+            )
+            examples, epochs = len(plan.rows), plan.epochs
+            steps = train_classify(
+                model, list(texts), targets, mask, plan, lengths, settings, progress, cancelled
+            )
+            extra = {"passages": len(plan.rows), "codes": len(codes), "tokens": plan.tokens}
         if steps is None:
             return None
         model.max_seq_length = saved_length  # encode as the base model does
         model.eval()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            model.save(str(tmp), create_model_card=False)
-            seconds = time.perf_counter() - started
-            record = {
-                **(info or {}),
-                "base": str(base),
-                "pairs": len(pairs),
-                "positive_pairs": sum(1 for p in pairs if p[2] > 0),
-                "steps": steps,
-                "seconds": round(seconds, 1),
-                "trained_at": time.time(),
-                "settings": asdict(settings),
-            }
-            (tmp / TUNED_INFO).write_text(json.dumps(record, indent=1), encoding="utf-8")
-            _replace_folder(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        extra["base"] = str(base)
+        seconds = _save(model, target, started, info, settings, steps, epochs, extra)
     finally:
         torch.set_num_threads(threads)
-    return TuneResult(target, len(pairs), int(record["positive_pairs"]), steps, seconds)
+    return TuneResult(target, settings.objective, examples, epochs, steps, seconds)
+
+
+def _save(
+    model: Any,
+    target: Path,
+    started: float,
+    info: dict[str, Any] | None,
+    settings: TuneSettings,
+    steps: int,
+    epochs: int,
+    extra: dict[str, Any],
+) -> float:
+    """Save the model with its record into a temporary folder, then rename it into place;
+    the seconds from `started` to the save."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        model.save(str(tmp), create_model_card=False)
+        seconds = time.perf_counter() - started
+        record = {
+            **(info or {}),
+            "objective": settings.objective,
+            **extra,
+            "epochs": epochs,
+            "steps": steps,
+            "seconds": round(seconds, 1),
+            "trained_at": time.time(),
+            "settings": asdict(settings),
+        }
+        (tmp / TUNED_INFO).write_text(json.dumps(record, indent=1), encoding="utf-8")
+        _replace_folder(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return seconds
 
 
 def _token_lengths(model: Any, texts: list[str]) -> list[int]:
@@ -251,7 +315,7 @@ def _train(
     for p in model[0].auto_model.embeddings.word_embeddings.parameters():
         p.requires_grad = False
     trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate)
+    optimizer = torch.optim.AdamW(trainable, lr=settings.rate)
     warmup = max(1, total // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup + 1)))

@@ -27,7 +27,7 @@ import numpy as np
 from workbench.errors import WorkbenchError
 from workbench.store.db import Project
 from workbench.suggest.evaluate import EvalInputs, GoldRow, evaluate, folder_embed
-from workbench.suggest.finetune import TUNED_INFO, TuneSettings, finetune
+from workbench.suggest.finetune import TUNED_INFO, TuneSettings, describe, finetune
 
 StageProgress = Callable[[str, int, int], None]  # stage ("training" / "checking"), done, total
 MODELS_SUFFIX = ".models"
@@ -74,9 +74,15 @@ class TrainReport:
     tuned: dict[str, float]
     n_train: int
     n_test: int
-    pairs: int
+    objective: str
+    examples: int  # passages (classify) or pairs (pairs) the model was trained on
+    epochs: int
     finetune_seconds: float
     reused: bool  # the same codings were tuned on before: that model was checked again
+
+    @property
+    def trained_on(self) -> str:
+        return describe(self.objective, self.examples, self.epochs)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -84,7 +90,10 @@ class TrainReport:
             "in_use": self.in_use,
             "n_train": self.n_train,
             "n_test": self.n_test,
-            "pairs": self.pairs,
+            "objective": self.objective,
+            "examples": self.examples,
+            "epochs": self.epochs,
+            "pairs": self.examples if self.objective == "pairs" else None,
             "finetune_seconds": round(self.finetune_seconds, 1),
             "reused": self.reused,
             "bundled": self.bundled,
@@ -206,7 +215,9 @@ def train_project(
         tuned={k: round(float(after[k]), 4) for k in COMPARED},
         n_train=len(train),
         n_test=len(test),
-        pairs=int(record.get("pairs", 0)),
+        objective=str(record.get("objective", "pairs")),  # tuned before objectives existed
+        examples=int(record.get("passages", record.get("pairs", 0))),
+        epochs=int(record.get("epochs", 1)),
         finetune_seconds=float(record.get("seconds", 0.0)),
         reused=reused,
     )
