@@ -119,6 +119,7 @@ def table(rows: list[tuple[str, dict[str, Any]]], which: str) -> str:
 
 def check_targets(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
     out = []
+    met: dict[tuple[str, str, str], list[bool]] = {}  # target -> met by each model run
     for name, r in rows:
         tuned = name.endswith(FINE_TUNE)
         for which, key, bound in TARGETS.get(name.removesuffix(FINE_TUNE), []):
@@ -135,6 +136,15 @@ def check_targets(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
                 value = (r if which == "all" else r["unique"])[key]
                 ok = value >= bound
                 out.append(f"{_ok(ok)}  {name}, {which} rows: {key} {value:.3f} >= {bound}")
+                met.setdefault((name.removesuffix(FINE_TUNE), which, key), []).append(ok)
+    if any(name.endswith(FINE_TUNE) for name, _ in rows):
+        missed = [t for t, oks in met.items() if not any(oks)]
+        out.append(
+            "all quality targets met, each by the bundled or the fine-tuned model"
+            if not missed
+            else "quality targets missed by both models: "
+            + ", ".join(f"{n} ({w} rows) {k}" for n, w, k in missed)
+        )
     return out
 
 
