@@ -307,19 +307,13 @@ def _train(
     import torch
     import torch.nn.functional as F
 
+    from workbench.suggest.finetune_classify import make_optimizer, take_step
+
     rng = np.random.default_rng(settings.seed)
     batch = max(1, settings.batch_size)
     per_epoch = -(-len(pairs) // batch)
     total = per_epoch * max(1, settings.epochs)
-    # the word-embedding table (a third of the weights) stays as it is: cheaper, and steadier
-    for p in model[0].auto_model.embeddings.word_embeddings.parameters():
-        p.requires_grad = False
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=settings.rate)
-    warmup = max(1, total // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup + 1)))
-    )
+    optimizer, schedule = make_optimizer(model, settings.rate, total)
     model.train()
     step = 0
     if progress is not None:
@@ -334,10 +328,7 @@ def _train(
             cos = F.cosine_similarity(emb[: len(chunk)], emb[len(chunk) :])
             goal = torch.tensor([t for _, _, t in chunk], dtype=cos.dtype)
             loss = F.mse_loss(cos, goal)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
+            take_step(loss, optimizer, schedule)
             step += 1
             if progress is not None:
                 progress(step, total)

@@ -95,6 +95,34 @@ def length_groups(
     return [groups[int(g)] for g in rng.permutation(len(groups))]
 
 
+def make_optimizer(
+    model: Any, rate: float, total: int, head: Sequence[Any] = ()
+) -> tuple[Any, Any]:
+    """AdamW over the model's weights (the word-embedding table, a third of them, stays as it
+    is: cheaper, and steadier) and `head` (at HEAD_LEARNING_RATE), with a schedule warming up
+    over the first tenth of `total` steps and falling linearly to 0 after."""
+    import torch
+
+    for p in model[0].auto_model.embeddings.word_embeddings.parameters():
+        p.requires_grad = False
+    groups = [{"params": [p for p in model.parameters() if p.requires_grad], "lr": rate}]
+    if head:
+        groups.append({"params": list(head), "lr": HEAD_LEARNING_RATE})
+    optimizer = torch.optim.AdamW(groups)
+    warmup = max(1, total // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup + 1)))
+    )
+    return optimizer, schedule
+
+
+def take_step(loss: Any, optimizer: Any, schedule: Any) -> None:
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    schedule.step()
+
+
 def train_classify(
     model: Any,
     texts: list[str],
@@ -124,22 +152,9 @@ def train_classify(
         centroids[missing] = vectors.mean(0)
     head = torch.nn.Parameter(F.normalize(centroids, dim=1))
     bias = torch.nn.Parameter(torch.full((targets.shape[1],), -0.5 * SCALE))
-    # the word-embedding table (a third of the weights) stays as it is: cheaper, and steadier
-    for p in model[0].auto_model.embeddings.word_embeddings.parameters():
-        p.requires_grad = False
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": trainable, "lr": settings.rate},
-            {"params": [head, bias], "lr": HEAD_LEARNING_RATE},
-        ]
-    )
     rng = np.random.default_rng(settings.seed)
     total = plan.epochs * -(-len(plan.rows) // batch)
-    warmup = max(1, total // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup + 1)))
-    )
+    optimizer, schedule = make_optimizer(model, settings.rate, total, [head, bias])
     model.train()
     step = 0
     if progress is not None:
@@ -154,10 +169,7 @@ def train_classify(
             weight = known[group]
             loss = F.binary_cross_entropy_with_logits(logits, y[group], weight=weight)
             loss = loss * weight.numel() / weight.sum().clamp(min=1.0)  # mean over known targets
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
+            take_step(loss, optimizer, schedule)
             step += 1
             if progress is not None:
                 progress(step, total)
