@@ -69,7 +69,7 @@ class TuneResult:
 
 
 def describe(objective: str, examples: int, epochs: int) -> str:
-    """What a tuning trained on, in words: "788 passages, 6 passes" or "2000 pairs"."""
+    """What a tuning trained on, in words: "788 passages, 4 passes" or "2000 pairs"."""
     if objective == "pairs":
         return f"{examples} pairs" + (f", {epochs} passes" if epochs > 1 else "")
     return f"{examples} passages, {epochs} pass{'es' if epochs != 1 else ''}"
@@ -287,11 +287,9 @@ def length_batches(
     pairs: list[Pair], lengths: Sequence[int], batch: int, rng: np.random.Generator
 ) -> list[list[Pair]]:
     """Pairs in batches of similar length (less padding), the batches in a random order."""
-    key = [max(lengths[i], lengths[j]) for i, j, _ in pairs]
-    noise = rng.random(len(pairs))
-    order = sorted(range(len(pairs)), key=lambda k: (key[k], noise[k]))
-    batches = [[pairs[k] for k in order[lo : lo + batch]] for lo in range(0, len(order), batch)]
-    return [batches[int(b)] for b in rng.permutation(len(batches))]
+    from workbench.suggest.finetune_classify import by_length
+
+    return by_length(pairs, [max(lengths[i], lengths[j]) for i, j, _ in pairs], batch, rng)
 
 
 def _train(

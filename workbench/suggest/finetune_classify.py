@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 if TYPE_CHECKING:
     from workbench.suggest.finetune import Progress, TuneSettings
 
+T = TypeVar("T")
 SCALE = 20.0  # cosine -> logit: the head's scores span -20..20 before the bias
 HEAD_LEARNING_RATE = 3e-3  # the head moves faster than the model under it
 
@@ -84,15 +85,22 @@ def plan_rows(
     return Plan(sorted(kept), 1, used)
 
 
+def by_length(
+    items: Sequence[T], keys: Sequence[int], batch: int, rng: np.random.Generator
+) -> list[list[T]]:
+    """Items in batches of similar length `keys` (little padding: 3.5 times faster here than
+    random batches), ties broken at random, the batches in a random order."""
+    noise = rng.random(len(items))
+    order = sorted(range(len(items)), key=lambda k: (keys[k], noise[k]))
+    groups = [[items[k] for k in order[lo : lo + batch]] for lo in range(0, len(order), batch)]
+    return [groups[int(g)] for g in rng.permutation(len(groups))]
+
+
 def length_groups(
     rows: Sequence[int], lengths: Sequence[int], batch: int, rng: np.random.Generator
 ) -> list[list[int]]:
-    """Rows in batches of similar length (little padding: 3.5 times faster here than random
-    batches), the batches in a random order."""
-    noise = rng.random(len(rows))
-    order = sorted(range(len(rows)), key=lambda k: (lengths[rows[k]], noise[k]))
-    groups = [[rows[k] for k in order[lo : lo + batch]] for lo in range(0, len(order), batch)]
-    return [groups[int(g)] for g in rng.permutation(len(groups))]
+    """Passages (row indices) in batches of similar length, the batches in a random order."""
+    return by_length(rows, [lengths[i] for i in rows], batch, rng)
 
 
 def make_optimizer(
