@@ -46,12 +46,22 @@ import numpy as np
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for _folder in (REPO, REPO / "benchmarks"):  # the package, and the benchmark's own modules
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
-from workbench.codebook.merge import MergeOptions, MergeResult, merge_codebooks  # noqa: E402
-from workbench.codebook.merge.text import name_key  # noqa: E402
-from workbench.codebook.model import Code, Codebook, effective_id  # noqa: E402
+from merge_books import (  # noqa: E402, F401  (re-exported: the tests read them from here)
+    Run,
+    Scenario,
+    make_scenarios,
+    outcome,
+    run_books,
+    scenario_outcomes,
+)
+from merge_flags import cross_validate_flags, flag_table  # noqa: E402
+
+from workbench.codebook.merge import MergeOptions, merge_codebooks  # noqa: E402
+from workbench.codebook.model import Code, Codebook  # noqa: E402
 
 PAIRS_DIR = REPO / "benchmarks" / "merge_pairs"
 DECISIONS = ("merge", "clash", "split", "separate")
@@ -165,24 +175,8 @@ class CachedEmbed:
         return np.array([self.vectors[t] for t in texts])
 
 
-def outcome(result: MergeResult) -> str:
-    if any(d.action == "merge" for d in result.decisions):
-        return "merge"
-    kinds = {c.kind for c in result.conflicts}
-    return "clash" if "clash" in kinds else "split" if "split" in kinds else "separate"
-
-
 def run_pairs(pairs: Sequence[Pair], options: MergeOptions, embed: Embed | None) -> list[str]:
     return [outcome(merge_codebooks(p.books(), options, embed)) for p in pairs]
-
-
-@dataclass
-class Run:
-    """The outcome of every pair (in pair order) and, in books, the merges per fold that
-    joined codes of two different pairs (each one a wrong merge)."""
-
-    outcomes: list[str]
-    stray: dict[int, int]
 
 
 def run_alone(pairs: Sequence[Pair], options: MergeOptions, embed: Embed | None) -> Run:
@@ -313,86 +307,6 @@ def table_rows(rows: list[tuple[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
-# --- in books: the pairs of one fold and field merged together -------------------------
-
-
-@dataclass
-class Scenario:
-    """Two books made of several pairs of one pair file and fold (book A their `a` codes, book B
-    their `b` codes): every other code of the books is a distractor for each pair."""
-
-    fold: int
-    pairs: list[Pair]
-    books: list[tuple[str, Codebook]]
-
-
-def make_scenarios(pairs: Sequence[Pair]) -> list[Scenario]:
-    """Pairs grouped by (fold, pair file); a pair goes into the first book of its group where
-    none of its names is taken (names are unique in a book, and a name shared by two pairs
-    would make a same-name match that no label covers)."""
-    groups: dict[tuple[int, str], list[Pair]] = {}
-    for p in pairs:
-        groups.setdefault((p.fold, p.file), []).append(p)
-    out: list[Scenario] = []
-    for (fold, _file), members in sorted(groups.items()):
-        bins: list[tuple[set[str], list[Pair]]] = []
-        for p in members:
-            names = {name_key(c.name) for c in (*p.a, *p.b)}
-            for used, held in bins:
-                if not used & names:
-                    used |= names
-                    held.append(p)
-                    break
-            else:
-                bins.append((set(names), [p]))
-        for _, held in bins:
-            books = [
-                ("a.yaml", Codebook(codebook="A", codes=[c for p in held for c in p.a])),
-                ("b.yaml", Codebook(codebook="B", codes=[c for p in held for c in p.b])),
-            ]
-            out.append(Scenario(fold, held, books))
-    return out
-
-
-def _ids(codes: Iterable[Code]) -> set[str]:
-    return {effective_id(c, [c.name]) for c in codes}
-
-
-def scenario_outcomes(sc: Scenario, result: MergeResult) -> tuple[dict[str, str], int]:
-    """Each pair's outcome (as `outcome`, counting only what joins its own codes) and the
-    number of merges that join codes of two different pairs (all wrong)."""
-    sides = {p.id: (_ids(p.a), _ids(p.b)) for p in sc.pairs}
-
-    def touches(keys: Sequence[Any], pid: str) -> bool:
-        a, b = sides[pid]
-        return any(k.book == 0 and k.id in a for k in keys) and any(
-            k.book == 1 and k.id in b for k in keys
-        )
-
-    merges = [d.keys for d in result.decisions if d.action == "merge"]
-    got: dict[str, str] = {}
-    for p in sc.pairs:
-        if any(touches(keys, p.id) for keys in merges):
-            got[p.id] = "merge"
-            continue
-        kinds = {c.kind for c in result.conflicts if touches(c.keys, p.id)}
-        got[p.id] = "clash" if "clash" in kinds else "split" if "split" in kinds else "separate"
-    stray = sum(not any(touches(keys, p.id) for p in sc.pairs) for keys in merges)
-    return got, stray
-
-
-def run_books(
-    pairs: Sequence[Pair], scenarios: Sequence[Scenario], options: MergeOptions, embed: Embed | None
-) -> Run:
-    got: dict[str, str] = {}
-    stray: dict[int, int] = {}
-    for sc in scenarios:
-        out, n = scenario_outcomes(sc, merge_codebooks(sc.books, options, embed))
-        got |= out
-        stray[sc.fold] = stray.get(sc.fold, 0) + n
-    return Run([got[p.id] for p in pairs], stray)
-
-
 def misses(pairs: Sequence[Pair], got: dict[str, str]) -> list[str]:
     return [
         f"{p.id}: expected {p.expected}, got {got[p.id]} ({p.kind})"
@@ -473,6 +387,22 @@ def main(argv: list[str] | None = None) -> int:
         }
     print()
     print(table_rows(rows))
+    if runs[0][1] is not None:  # the model ran: its possible matches, flags for a person
+        flag_rows = []
+        for mode, runner in modes:
+            shipped_f, held_f, chosen_f, final_f = cross_validate_flags(
+                pairs, lambda o, r=runner: r(o, runs[0][1]), MergeOptions()
+            )
+            flag_rows += [(f"model, {mode}: shipped, all pairs", shipped_f)]
+            flag_rows += [(f"model, {mode}: held-out folds (CV)", held_f)]
+            report[f"possible matches, {mode}"] = {"shipped": shipped_f, "test": held_f}
+            print(
+                f"\npossible matches, {mode}: review threshold per held-out fold",
+                chosen_f,
+                f"on all pairs {final_f}",
+            )
+        print()
+        print(flag_table(flag_rows))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

@@ -417,4 +417,17 @@ def test_planted_cases_merge_as_described_with_the_model() -> None:
     embed, why = default_embed()
     assert embed is not None, why
     result = merge_codebooks(team_books(), embed=embed)
-    assert sum(check_case(result, c) for c in planted_cases()) == len(result.conflicts)
+    # besides the planted cases the model flags three pairs of related codes for a person
+    # (possible matches, never merged; codebooks/team/README.md)
+    possible = {
+        frozenset(ref.path.split(" > ")[-1] for ref in c.codes)
+        for c in result.conflicts
+        if c.kind == "possible"
+    }
+    assert possible == {
+        frozenset({"Whose job is it", "Family as helpers"}),
+        frozenset({"The practice's job", "Staff roles"}),
+        frozenset({"Trust and security", "Scam worries"}),
+    }
+    planted = sum(check_case(result, c) for c in planted_cases())
+    assert planted == len(result.conflicts) - len(possible)

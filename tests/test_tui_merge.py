@@ -214,3 +214,61 @@ async def test_invalid_book_is_reported_and_output_may_not_overwrite_an_input(
     assert books[0].read_text(encoding="utf-8") == (BOOKS / "coder-a.yaml").read_text(
         encoding="utf-8"
     )
+
+
+@pytest.mark.model
+async def test_m_merges_a_possible_match_the_engine_only_flagged(
+    project: Path, tmp_path: Path
+) -> None:
+    """The team books with the bundled model: 'Scam worries' (coder B) is only flagged as a
+    possible match of 'Trust and security' (coder A); m merges them in review."""
+    team = Path(__file__).resolve().parents[1] / "codebooks" / "team"
+    folder = tmp_path / "team"
+    folder.mkdir()
+    books = []
+    for name in ("coder-a.yaml", "coder-b.yaml"):
+        (folder / name).write_text((team / name).read_text(encoding="utf-8"), encoding="utf-8")
+        books.append(folder / name)
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_merge(pilot, books, meaning=True)
+        assert screen.review is not None
+        items = screen.review.items
+        flagged = next(
+            n
+            for n, item in enumerate(items)
+            if "possible match" in item.proposed.rule and "Scam worries" in item.proposed.rule
+        )
+        screen.index = flagged  # jump to it (the entries before it stay pending)
+        screen.show()
+        await pilot.pause()
+        assert "possible" in shown(screen, "#merge-proposal")
+        await pilot.press("m")
+        await pilot.pause()
+        assert items[flagged].status == "merged" and screen.index == flagged + 1
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("enter")  # open decisions: as proposed
+        await pilot.pause()
+        out = folder / "merged.yaml"
+        fill(pilot, "#field-output", str(out))
+        fill(pilot, "#field-report", "")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("n")  # do not import
+        await pilot.pause()
+    assert app.errors == []
+    merged = yaml.safe_load(out.read_text(encoding="utf-8"))
+
+    def find(codes: list[dict], name: str) -> dict | None:  # type: ignore[type-arg]
+        for c in codes:
+            if c["name"] == name:
+                return c
+            hit = find(c.get("children", []), name)
+            if hit:
+                return hit
+        return None
+
+    trust = find(merged["codes"], "Trust and security")
+    assert trust is not None and "Scam worries" in trust.get("aliases", [])
+    assert find(merged["codes"], "Scam worries") is None

@@ -8,6 +8,8 @@ reviewer made of each:
 - **reject**: every code of the entry stays its own code, where its book put it (a merge is
   undone, a proposed placement under another code is dropped, proposed new names go);
 - **rename**: a new name for the merged code (merge) or for one code of the entry (others);
+- **merge**: the entry's codes become one code after all (a possible match the engine only
+  flagged, or any entry kept separate whose codes come from different books);
 - entries left pending are, at the end, either applied as proposed or kept separate.
 
 `merged()` applies the reviewed entries with `apply_entries`; `write()` saves the YAML and the
@@ -35,7 +37,7 @@ from workbench.codebook.yaml_io import save_codebook
 from workbench.errors import WorkbenchError
 from workbench.fsutil import atomic_write
 
-STATUSES = ("pending", "accepted", "rejected", "renamed")
+STATUSES = ("pending", "accepted", "rejected", "renamed", "merged")
 PENDING_CHOICES = ("proposed", "separate")
 
 
@@ -138,6 +140,28 @@ class MergeReview:
         p = item.proposed
         rule = f"proposed {p.action} rejected in review" + (f" ({p.rule})" if p.rule else "")
         item.current, item.status = _separate(p, rule), "rejected"
+
+    def can_merge(self, i: int) -> str:
+        """Why entry `i`'s codes cannot be merged into one ("" when they can)."""
+        codes = self.items[i].proposed.codes
+        books = [c.key.book for c in codes]
+        if len(codes) < 2:
+            return "this entry has one code: nothing to merge it with"
+        if len(set(books)) < len(books):
+            return "two of these codes come from the same book; a merge takes one code per book"
+        return ""
+
+    def merge(self, i: int) -> None:
+        """Merge the codes of entry `i` into one code (the earliest book's name)."""
+        why = self.can_merge(i)
+        if why:
+            raise WorkbenchError(why)
+        item = self.items[i]
+        p = item.proposed
+        rule = f"merged in review; proposed {p.action}" + (f" ({p.rule})" if p.rule else "")
+        codes = [PlanCode(c.key) for c in p.codes]
+        item.current = PlanEntry("merge", p.kind, codes, score=p.score, rule=rule)
+        item.status = "merged"
 
     def rename(self, i: int, name: str, code: int | None = None) -> None:
         """Name the merged code (a merge) or code number `code` of the entry (others)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from workbench.codebook.merge.build import Built, build
 from workbench.codebook.merge.index import SourceIndex
 from workbench.codebook.merge.match import EntryBook, Round
+from workbench.codebook.merge.possible import possible_matches
 from workbench.codebook.merge.splits import split_earlier, split_later
 from workbench.codebook.merge.text import Embed, VectorCache, hashed_bow_embed
 from workbench.codebook.merge.types import (
@@ -158,6 +159,7 @@ def merge_codebooks(
         split = split_later(rnd, plan)
         split |= split_earlier(rnd, plan, split)
         _record(rnd, plan, split)
+        possible_matches(rnd, plan, split)
         decisions += rnd.decisions
         conflicts += rnd.conflicts
     decisions += _finish(ix, plan, conflicts)

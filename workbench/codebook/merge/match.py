@@ -118,6 +118,7 @@ class Round:
         self.clashed: set[SourceKey] = set()
         self.blocked: dict[SourceKey, list[Candidate]] = {}
         self.clash_pairs: list[tuple[SourceKey, Group, float]] = []
+        self.standout: np.ndarray | None = None  # stand-out scores (new code x merged code)
         self.candidates = self._candidates()
 
     # --- evidence ----------------------------------------------------------------------
@@ -166,6 +167,7 @@ class Round:
 
     def _candidates(self) -> list[Candidate]:
         meaning, standout = self._meaning_scores()
+        self.standout = standout
         gaps = None if standout is None else standout_gaps(standout)
         g_sides = [_side(self.ix, g.members, g.name) for g in self.groups]
         g_parents = [
@@ -347,6 +349,10 @@ class Round:
             if cand.b not in self.clashed:
                 out.setdefault(id(cand.g), cand)
         return out
+
+    def poles_apart(self, b: SourceKey, g: Group) -> bool:
+        """True when the names of `b` and `g` are opposite poles (`Barriers` / `Facilitators`)."""
+        return _opposite(_side(self.ix, [b]), _side(self.ix, g.members, g.name))
 
     def unassign(self, b: SourceKey) -> None:
         cand = self.partner.pop(b, None)

@@ -13,6 +13,7 @@ CONFLICT_TITLES = {
     "parent": "Different parents",
     "duplicate": "Possible duplicate",
     "alias": "Ambiguous alias",
+    "possible": "Possible match",
 }
 RULES = (
     "Codes are matched by id (same explicit id, REFI-QDA GUID or source code), then normalised "

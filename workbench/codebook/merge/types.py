@@ -36,6 +36,10 @@ class MergeOptions:
     # `standout_margin` (so it needs other codes to stand out from)
     standout_threshold: float = 0.50
     standout_margin: float = 0.20
+    # a possible match (model only, never merged): two codes left unmatched that are each
+    # other's best counterpart on the stand-out score, at least this high, are flagged for a
+    # person and listed together in one plan entry (one edit merges them)
+    review_threshold: float = 0.35
 
 
 @dataclass(frozen=True, order=True)
@@ -92,7 +96,7 @@ class Decision:
 
 @dataclass
 class Conflict:
-    kind: str  # clash | split | parent | duplicate | alias
+    kind: str  # clash | split | parent | duplicate | alias | possible
     message: str
     codes: list[CodeRef] = field(default_factory=list)
     keys: list[SourceKey] = field(default_factory=list, repr=False)

@@ -3,7 +3,8 @@
 The books are loaded, the embedding model (for meaning matching) is loaded and the codes
 matched in a thread worker with a visible status; the UI never waits for them. Then each
 decision shows both (or all) definitions side by side with the match kind and score:
-y accepts, n rejects (the codes stay separate), r renames, space skips, b goes back. w writes
+y accepts, n rejects (the codes stay separate), m merges codes the engine only flagged as a
+possible match, r renames, space skips, b goes back. w writes
 the merged YAML (and optionally the report, both temp-file + rename) and offers to import it
 into the project. The logic lives in `workbench.services.merge_review`.
 """
@@ -40,6 +41,7 @@ STATUS_LABEL = {
     "accepted": "accepted",
     "rejected": "rejected: kept separate",
     "renamed": "renamed",
+    "merged": "merged in review",
 }
 
 
@@ -75,6 +77,16 @@ def open_merge(app: App[None]) -> None:
     )
 
 
+def conflict_line(kind: str, message: str, rule: str) -> str:
+    """A conflict as one warning line; the part that repeats the entry's own rule (shown just
+    above it) is left out."""
+    if rule and message.startswith(rule):
+        rest = message[len(rule) :].lstrip(". ")
+        hint = " (m merges them)" if kind == "possible" else ""
+        return f"{kind}: {rest}{hint}" if rest else kind
+    return f"{kind}: {message}"
+
+
 def definition(code: CodeView) -> Text:
     c = code.code
     out = Text()
@@ -98,6 +110,7 @@ class MergeScreen(UsesWorkbench, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "accept", "Accept", id="merge.accept"),
         Binding("n", "reject", "Reject", id="merge.reject"),
+        Binding("m", "merge_codes", "Merge", id="merge.merge"),
         Binding("r", "rename", "Rename", id="merge.rename"),
         Binding("space", "skip", "Skip", id="merge.skip"),
         Binding("b,left", "back", "Back", key_display="b", id="merge.back"),
@@ -205,7 +218,8 @@ class MergeScreen(UsesWorkbench, Screen[None]):
         counts = r.counts()
         self.query_one("#merge-summary", Static).update(
             f"accepted {counts['accepted']} · rejected {counts['rejected']} · renamed "
-            f"{counts['renamed']} · pending {counts['pending']} · {len(r.unchanged)} codes only "
+            f"{counts['renamed']} · merged {counts['merged']} · pending {counts['pending']} · "
+            f"{len(r.unchanged)} codes only "
             f"in one book are kept as they are · meaning matching {r.result.meaning}"
         )
         item = self.current()
@@ -218,7 +232,7 @@ class MergeScreen(UsesWorkbench, Screen[None]):
             return
         self.status(
             f"decision {self.index + 1} of {len(r.items)} · {STATUS_LABEL[item.status]} · "
-            "y accept · n reject (keep separate) · r rename · space skip · b back · w write"
+            "y accept · n reject (keep separate) · m merge · r rename · space skip · b back · w write"
         )
         self.query_one("#merge-proposal", Static).update(self.proposal(r, item))
         self.query_one("#merge-codes", Static).update(self.codes_table(r, item))
@@ -244,7 +258,7 @@ class MergeScreen(UsesWorkbench, Screen[None]):
         if under:
             parts.append(Text(f"→ placed under {under}"))
         for c in item.conflicts:
-            parts.append(Text(f"⚠ {c.kind}: {c.message}", style="yellow"))
+            parts.append(Text(f"⚠ {conflict_line(c.kind, c.message, p.rule)}", style="yellow"))
         return Group(*parts)
 
     def codes_table(self, r: MergeReview, item: ReviewItem) -> Table:
@@ -272,6 +286,17 @@ class MergeScreen(UsesWorkbench, Screen[None]):
         if r is not None and self.current() is not None:
             r.reject(self.index)
             self.decided()
+
+    def action_merge_codes(self) -> None:
+        r = self.need_review()
+        if r is None or self.current() is None:
+            return
+        why = r.can_merge(self.index)
+        if why:
+            self.status(why)
+            return
+        r.merge(self.index)
+        self.decided()
 
     def action_skip(self) -> None:
         r = self.need_review()
