@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import yaml
+from test_merge_standout import book, model_like
 
 from workbench.codebook.merge import (
     MergeOptions,
@@ -18,21 +18,11 @@ from workbench.codebook.merge import (
     merge_codebooks,
     write_plan,
 )
-from workbench.codebook.model import Code, Codebook
 from workbench.errors import WorkbenchError
 from workbench.services.merge_review import MergeReview
 
-
-def model_like(texts: list[str]) -> np.ndarray:
-    return hashed_bow_embed(texts)  # no `lexical` mark: judged as a model
-
-
 # nothing merges by meaning (no threshold is reached, no stand-out lead is enough)
 FLAG_ONLY = MergeOptions(meaning_threshold=0.99, standout_margin=1.5, review_threshold=0.15)
-
-
-def book(label: str, *codes: tuple[str, str]) -> tuple[str, Codebook]:
-    return label, Codebook(codebook=label, codes=[Code(name=n, description=d) for n, d in codes])
 
 
 A = book(

@@ -28,16 +28,20 @@ def project(tmp_path: Path) -> Path:
     return build_project(tmp_path / "study.sqlite")
 
 
-@pytest.fixture
-def books(tmp_path: Path) -> list[Path]:
-    """Copies of the two books in a folder of their own (the merged files go next to them)."""
-    folder = tmp_path / "books"
+def copy_books(source: Path, folder: Path) -> list[Path]:
+    """Copies of coder-a.yaml and coder-b.yaml of `source` in `folder` (made)."""
     folder.mkdir()
     out = []
     for name in ("coder-a.yaml", "coder-b.yaml"):
-        (folder / name).write_text((BOOKS / name).read_text(encoding="utf-8"), encoding="utf-8")
+        (folder / name).write_text((source / name).read_text(encoding="utf-8"), encoding="utf-8")
         out.append(folder / name)
     return out
+
+
+@pytest.fixture
+def books(tmp_path: Path) -> list[Path]:
+    """Copies of the two books in a folder of their own (the merged files go next to them)."""
+    return copy_books(BOOKS, tmp_path / "books")
 
 
 def fill(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -69,6 +73,16 @@ def shown(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(screen.query_one(selector).content)
     return console.export_text()
+
+
+async def write_without_report(pilot, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """In the write form: the merged YAML to `out`, no report; then decline the import."""
+    fill(pilot, "#field-output", str(out))
+    fill(pilot, "#field-report", "")
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press("n")  # do not import
+    await pilot.pause()
 
 
 def names(node: list[dict]) -> list[str]:  # type: ignore[type-arg]
@@ -171,12 +185,7 @@ async def test_pending_decisions_kept_separate_and_meaning_runs_in_a_worker(
         await pilot.pause()
         out = books[0].parent / "out" / "team.yaml"
         out.parent.mkdir()
-        fill(pilot, "#field-output", str(out))
-        fill(pilot, "#field-report", "")
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("n")  # do not import
-        await pilot.pause()
+        await write_without_report(pilot, out)
     assert app.errors == []
     merged = yaml.safe_load(out.read_text(encoding="utf-8"))
     top = names(merged["codes"])
@@ -222,13 +231,8 @@ async def test_m_merges_a_possible_match_the_engine_only_flagged(
 ) -> None:
     """The team books with the bundled model: 'Scam worries' (coder B) is only flagged as a
     possible match of 'Trust and security' (coder A); m merges them in review."""
-    team = Path(__file__).resolve().parents[1] / "codebooks" / "team"
     folder = tmp_path / "team"
-    folder.mkdir()
-    books = []
-    for name in ("coder-a.yaml", "coder-b.yaml"):
-        (folder / name).write_text((team / name).read_text(encoding="utf-8"), encoding="utf-8")
-        books.append(folder / name)
+    books = copy_books(Path(__file__).resolve().parents[1] / "codebooks" / "team", folder)
     app = WorkbenchApp(project, "tester")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_merge(pilot, books, meaning=True)
@@ -251,12 +255,7 @@ async def test_m_merges_a_possible_match_the_engine_only_flagged(
         await pilot.press("enter")  # open decisions: as proposed
         await pilot.pause()
         out = folder / "merged.yaml"
-        fill(pilot, "#field-output", str(out))
-        fill(pilot, "#field-report", "")
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("n")  # do not import
-        await pilot.pause()
+        await write_without_report(pilot, out)
     assert app.errors == []
     merged = yaml.safe_load(out.read_text(encoding="utf-8"))
 
