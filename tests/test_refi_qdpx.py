@@ -169,7 +169,7 @@ def test_foreign_project_is_read_tolerantly(cli, tmp_path: Path) -> None:
         "skipped 1 PictureSources",
         "skipped 1 links",
         "skipped 1 selections outside their text or empty",
-        "set 'Barriers': 1 source/note members skipped",
+        "1 document sets kept as the attribute 'set': 'Barriers'",
     ):
         assert expected in r.out, expected
     d = dump(project)
@@ -192,6 +192,7 @@ def test_foreign_project_is_read_tolerantly(cli, tmp_path: Path) -> None:
     assert set(d["attributes"]) == {
         ("Patient interview", "Role", "patient"),
         ("Patient interview", "Age", "71"),
+        ("Patient interview", "set", "Barriers"),
         ("Desk interview", "Role", "staff"),
     }
     memos = {row[4]: row for row in d["memos"]}

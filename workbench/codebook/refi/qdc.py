@@ -111,13 +111,19 @@ def add_code_nodes(
     return guids
 
 
+SET_ATTRIBUTE = "set"  # the document attribute that holds a project's document sets
+SET_SEPARATOR = "; "  # between the names when a document is in several sets
+
+
 def add_sets_node(
     parent: Node,
     codes: list[Code],
     member_attr: str,
     known: dict[str, dict[str, str]] | None = None,
+    sources: dict[str, list[str]] | None = None,
 ) -> None:
-    """A `Sets` element with one `Set` per group name, members in codebook order."""
+    """A `Sets` element with one `Set` per group name: code members in codebook order, then
+    (in a project) the sources of each document set."""
     members: dict[str, list[str]] = {}
 
     def visit(items: list[Code], parent_path: list[str]) -> None:
@@ -128,17 +134,21 @@ def add_sets_node(
             visit(code.children, path)
 
     visit(codes, [])
-    if not members:
+    sources = sources or {}
+    names = [*members, *(n for n in sources if n not in members)]
+    if not names:
         return
     sets = parent.add("Sets")
     known = known or {}
-    for name, guids in members.items():
+    for name in names:
         info = known.get(name, {})
         el = sets.add("Set", {"guid": info.get("guid") or set_guid(name), "name": name})
         if info.get("description"):
             el.add("Description", text=info["description"])
-        for guid in guids:
+        for guid in members.get(name, []):
             el.add("MemberCode", {member_attr: guid})
+        for guid in sources.get(name, []):
+            el.add("MemberSource", {"targetGUID": guid})
 
 
 def qdc_bytes(cb: Codebook) -> bytes:
@@ -162,11 +172,15 @@ class SetInfo:
     name: str
     guid: str | None
     description: str | None
-    members: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)  # code GUIDs
+    sources: list[str] = field(default_factory=list)  # source GUIDs (a project's sets)
 
 
-def read_sets(sets_el: Element | None, member_attr: str, warnings: list[str]) -> list[SetInfo]:
-    """Code sets; source and note members (not representable) are reported."""
+def read_sets(
+    sets_el: Element | None, member_attr: str, warnings: list[str], with_sources: bool = False
+) -> list[SetInfo]:
+    """Code sets, and with `with_sources` (a project) the sources of document sets; members
+    that cannot be represented (notes; sources in a codebook) are reported."""
     out: list[SetInfo] = []
     if sets_el is None:
         return out
@@ -180,12 +194,20 @@ def read_sets(sets_el: Element | None, member_attr: str, warnings: list[str]) ->
             guid = normalise_guid(attr(member, member_attr) or attr(member, "guid"))
             if guid:
                 info.members.append(guid)
-        others = sum(1 for c in el if c.tag.rsplit("}", 1)[-1] in ("MemberSource", "MemberNote"))
+        if with_sources:
+            for member in kids(el, "MemberSource"):
+                guid = normalise_guid(attr(member, "targetGUID") or attr(member, "guid"))
+                if guid and guid not in info.sources:
+                    info.sources.append(guid)
+        skipped = ("MemberNote",) if with_sources else ("MemberSource", "MemberNote")
+        others = sum(1 for c in el if c.tag.rsplit("}", 1)[-1] in skipped)
         if others:
-            warnings.append(
-                f"set '{name}': {others} source/note members skipped "
-                "(only code sets are kept, as code groups)"
+            what, why = (
+                ("note", "notes cannot be set members here")
+                if with_sources
+                else ("source/note", "a codebook keeps only code sets, as code groups")
             )
+            warnings.append(f"set '{name}': {others} {what} members skipped ({why})")
         out.append(info)
     return out
 

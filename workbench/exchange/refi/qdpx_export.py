@@ -21,7 +21,13 @@ from sqlalchemy import Connection, select
 
 from workbench.codebook.model import Codebook
 from workbench.codebook.refi.guids import derived_guid, user_guid
-from workbench.codebook.refi.qdc import add_code_nodes, add_sets_node, origin_label
+from workbench.codebook.refi.qdc import (
+    SET_ATTRIBUTE,
+    SET_SEPARATOR,
+    add_code_nodes,
+    add_sets_node,
+    origin_label,
+)
 from workbench.codebook.refi.xmlio import Node, Writer
 from workbench.exchange.refi.dates import canonical_datetime
 from workbench.exchange.refi.extras import MEMBER as EXTRAS_MEMBER
@@ -54,7 +60,8 @@ class Collected:
     docs: list[Any]
     segments: dict[int, list[Any]]
     seg_attrs: dict[int, dict[str, str]]
-    attrs: dict[int, dict[str, str]]
+    attrs: dict[int, dict[str, str]]  # without `set`: that is written as REFI Sets
+    doc_sets: dict[int, list[str]]  # a document's sets, from its attribute `set`
     cases: dict[str, dict[str, str]]  # every case with stored attributes (waiting ones too)
     codebook: Codebook | None
     tree: CodeTree
@@ -84,11 +91,18 @@ def collect(conn: Connection) -> Collected:
     for r in conn.execute(select(s.segment_attributes)):
         seg_attrs[r.segment_id][r.key] = r.value
     tree = CodeTree.load(conn)
+    attrs = all_attributes(conn)
+    doc_sets = {
+        doc_id: [n for n in (p.strip() for p in value.split(SET_SEPARATOR.strip())) if n]
+        for doc_id, a in attrs.items()
+        if (value := a.pop(SET_ATTRIBUTE, None)) is not None
+    }
     return Collected(
         docs=docs,
         segments=segments,
         seg_attrs=seg_attrs,
-        attrs=all_attributes(conn),
+        attrs=attrs,
+        doc_sets=doc_sets,
         cases={c.name: c.attributes for c in list_cases(conn)},
         codebook=export_codebook(conn) if tree.codes else None,
         tree=tree,
@@ -215,8 +229,12 @@ class _Builder:
                     },
                 )
                 note.add("PlainTextContent", text=n.text)
-        if c.codebook is not None:
-            add_sets_node(root, c.codebook.codes, "targetGUID", known=c.meta["sets"])
+        doc_sets: dict[str, list[str]] = defaultdict(list)
+        for doc in c.docs:
+            for name in c.doc_sets.get(doc.id, []):
+                doc_sets[name].append(doc.guid)
+        codes = c.codebook.codes if c.codebook is not None else []
+        add_sets_node(root, codes, "targetGUID", known=c.meta["sets"], sources=doc_sets)
         for guid in self.refs.get(("project", ""), []):
             root.add("NoteRef", {"targetGUID": guid})
         for name, guid in sorted(self.users.items()):
@@ -230,10 +248,25 @@ class _Builder:
         each of its documents. A case's variables are its stored attributes (the
         participants sheet), else the attributes all its documents share; a document's own
         differing attributes go on its TextSource. Cases still waiting for their documents
-        are written too, with no SourceRef, so nothing of the sheet is lost."""
+        are written too, with no SourceRef, so nothing of the sheet is lost. The attribute
+        `set` of a case with documents goes out as those documents' Sets instead."""
         c = self.c
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for doc in c.docs:
+            groups[case_of(doc.name, doc.case_name)].append(doc)
+        case_values: dict[str, dict[str, str]] = {}
+        for name in sorted(set(groups) | set(c.cases)):
+            docs = groups.get(name, [])
+            values = c.cases.get(name) or _shared(c.attrs.get(d.id, {}) for d in docs)
+            if docs:
+                values = {k: v for k, v in values.items() if k != SET_ATTRIBUTE}
+            for doc in docs:
+                own = c.attrs.get(doc.id, {})
+                self.source_values[doc.id] = {k: v for k, v in own.items() if values.get(k) != v}
+            case_values[name] = values
         keys = sorted(
-            {k for a in c.attrs.values() for k in a} | {k for a in c.cases.values() for k in a}
+            {k for a in self.source_values.values() for k in a}
+            | {k for a in case_values.values() for k in a}
         )
         if keys:
             variables = root.add("Variables")
@@ -242,22 +275,13 @@ class _Builder:
                     "Variable",
                     {"guid": derived_guid("variable", key), "name": key, "typeOfVariable": "Text"},
                 )
-        groups: dict[str, list[Any]] = defaultdict(list)
-        for doc in c.docs:
-            groups[case_of(doc.name, doc.case_name)].append(doc)
-        names = sorted(set(groups) | set(c.cases))
-        if not names:
+        if not case_values:
             return
         cases = root.add("Cases")
-        for name in names:
-            docs = groups.get(name, [])
-            values = c.cases.get(name) or _shared(c.attrs.get(d.id, {}) for d in docs)
-            for doc in docs:
-                own = c.attrs.get(doc.id, {})
-                self.source_values[doc.id] = {k: v for k, v in own.items() if values.get(k) != v}
+        for name, values in case_values.items():
             case = cases.add("Case", {"guid": derived_guid("case", name), "name": name})
             self._values(case, values)
-            for doc in docs:
+            for doc in groups.get(name, []):
                 case.add("SourceRef", {"targetGUID": doc.guid})
 
     @staticmethod

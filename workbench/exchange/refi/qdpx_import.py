@@ -295,7 +295,7 @@ def _write_meta(conn: Connection, rp: RProject) -> None:
     sets = {
         info.name: {k: v for k, v in (("guid", info.guid), ("description", info.description)) if v}
         for info in rp.sets
-        if info.members
+        if info.members or info.sources
     }
     _merge_meta(conn, META_SETS, sets)
     if rp.codebook is not None and get_meta(conn, "codebook_title") is None:
@@ -362,6 +362,12 @@ def import_qdpx_into(
         f"{path.name}: {new_docs} documents, {added_codes} codes, {writer.added} codings, "
         f"{n_memos + writer.inline_memos} memos imported"
     )
+    doc_sets = [info.name for info in rp.sets if info.sources]
+    if doc_sets:
+        out.lines.append(
+            f"{len(doc_sets)} document sets kept as the attribute 'set': "
+            + ", ".join(f"'{n}'" for n in doc_sets)
+        )
     if writer.present:
         out.merged.append(f"{writer.present} codings were already in the project; kept once")
     out.warnings.extend(f"skipped {n} {why}" for why, n in writer.skipped.items())

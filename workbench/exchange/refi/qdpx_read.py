@@ -16,7 +16,13 @@ from xml.etree.ElementTree import Element
 
 from workbench.codebook.model import Codebook
 from workbench.codebook.refi.guids import normalise_guid
-from workbench.codebook.refi.qdc import SetInfo, codebook_from_codes_el, read_sets
+from workbench.codebook.refi.qdc import (
+    SET_ATTRIBUTE,
+    SET_SEPARATOR,
+    SetInfo,
+    codebook_from_codes_el,
+    read_sets,
+)
 from workbench.codebook.refi.xmlio import attr, kid, kid_text, kids, local, parse_xml
 from workbench.errors import WorkbenchError
 from workbench.exchange.refi.extras import MEMBER as EXTRAS_MEMBER
@@ -357,6 +363,36 @@ def _cases(reader: _Reader, rp: RProject, root: Element) -> None:
                     )
 
 
+def _document_sets(reader: _Reader, rp: RProject, root: Element) -> None:
+    """A document set (MAXQDA's document groups and sets, NVivo's and ATLAS.ti's sets of
+    sources) becomes the attribute `set` of its documents: the set's name, or the names of
+    all its sets in set order, separated by `; `. A source's own variable `set` wins."""
+    names: dict[str, list[str]] = {}
+    for info in rp.sets:
+        for guid in info.sources:
+            names.setdefault(guid, []).append(info.name)
+    if not names:
+        return
+    by_guid = {s.guid: s for s in rp.sources}
+    known = set(by_guid) | {
+        g for el in root.iter() if (g := normalise_guid(attr(el, "guid"))) is not None
+    }
+    for guid, sets in names.items():
+        src = by_guid.get(guid)
+        if src is None:
+            if guid not in known:
+                reader.warnings.append(
+                    f"set '{sets[0]}': a member names no source ({guid}); skipped"
+                )
+            continue
+        value = SET_SEPARATOR.join(sets)
+        if src.values.setdefault(SET_ATTRIBUTE, value) != value:
+            reader.warnings.append(
+                f"source '{src.name}': its variable '{SET_ATTRIBUTE}' is "
+                f"'{src.values[SET_ATTRIBUTE]}', its sets are '{value}'; kept the variable"
+            )
+
+
 def _skipped_parts(reader: _Reader, root: Element) -> None:
     for part, what in (("Links", "Link"), ("Graphs", "Graph")):
         el = kid(root, part)
@@ -384,7 +420,7 @@ def read_qdpx(path: Path, max_text: int) -> RProject:
         if extras_name:
             rp.extras, more = parse_extras(archive.read(extras_name, MAX_QDE_BYTES))
             reader.warnings.extend(more)
-        rp.sets = read_sets(kid(root, "Sets"), "targetGUID", reader.warnings)
+        rp.sets = read_sets(kid(root, "Sets"), "targetGUID", reader.warnings, with_sources=True)
         book = kid(root, "CodeBook")
         codes_el = kid(book, "Codes") if book is not None else None
         rp.codebook = codebook_from_codes_el(
@@ -398,6 +434,7 @@ def read_qdpx(path: Path, max_text: int) -> RProject:
         rp.code_notes = _code_notes(codes_el)
         rp.sources = reader.sources(root)
         _cases(reader, rp, root)
+        _document_sets(reader, rp, root)
         rp.notes = reader.notes(root)
         rp.project_notes = _note_refs(root)
         rp.description = kid_text(root, "Description") or None
