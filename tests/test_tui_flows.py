@@ -78,6 +78,32 @@ async def test_home_lists_documents_and_opens_one(project: Path) -> None:
     assert app.errors == []
 
 
+async def test_home_filter_takes_quoted_values_and_shows_document_sets(project: Path) -> None:
+    """A value with spaces (a MAXQDA document group imported as `set`) is filtered by quoting
+    it; the Set column appears once some document is in a set."""
+    from workbench.services.documents import set_document_attributes
+
+    proj = open_project(project)
+    try:
+        with proj.begin() as conn:
+            set_document_attributes(conn, "patient_p1", {"set": "Wave 1"})
+            set_document_attributes(conn, "staff_s1", {"set": "Wave 10"})
+    finally:
+        proj.close()
+    app = WorkbenchApp(project, "tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#documents")
+        assert "set" in {str(c.value) for c in table.columns}
+        await pilot.press("slash", *'set="wave 1"', "enter")
+        await pilot.pause()
+        assert [str(k.value) for k in table.rows] == ["patient_p1"]
+        app.screen.query_one("#doc-filter").value = "set='Wave 10' staff"
+        await pilot.pause()
+        assert [str(k.value) for k in table.rows] == ["staff_s1"]
+    assert app.errors == []
+
+
 async def test_select_and_code_a_span_in_four_keys(project: Path) -> None:
     app = WorkbenchApp(project, "tester")
     async with app.run_test(size=SIZE) as pilot:

@@ -6,9 +6,19 @@ compared case-insensitively; `kind` is the document's kind unless an attribute i
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 
 from workbench.errors import WorkbenchError
+
+
+def filter_terms(text: str) -> list[str]:
+    """A filter box's text split into terms; quotes keep a value's spaces together
+    (`set="Wave 1" role=patient`). Unbalanced quotes (an apostrophe in a word): plain split."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
 
 
 def parse_where(pairs: list[str] | None) -> list[tuple[str, str]]:

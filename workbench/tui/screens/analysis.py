@@ -26,6 +26,7 @@ from workbench.analysis.units import Dimension, Filters
 from workbench.errors import WorkbenchError
 from workbench.services.documents import parse_where
 from workbench.services.excerpts import Excerpt
+from workbench.services.where import filter_terms
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import guard
 from workbench.tui.screens.retrieval import RetrievalScreen
@@ -345,7 +346,7 @@ class AnalysisScreen(UsesWorkbench, Screen[None]):
     @guard
     def _where(self, event: Input.Submitted) -> None:
         try:
-            self.q.where = tuple(parse_where(event.value.split()))
+            self.q.where = tuple(parse_where(filter_terms(event.value)))
         except WorkbenchError as exc:
             self.notify(str(exc), severity="warning")
             return

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from workbench.errors import WorkbenchError
 from workbench.services.home_stats import DocumentRow, document_page, document_total
-from workbench.services.where import parse_where
+from workbench.services.where import filter_terms, parse_where
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NothingSelected, guard, show
 from workbench.tui.text import clip, plain, plural
@@ -34,14 +34,15 @@ NEAR = 40  # the next page is read when the cursor comes this close to the last 
 
 
 def split_filter(text: str) -> tuple[list[tuple[str, str]], str]:
-    """`role=patient kind=interview moor` -> ([("role","patient"), ...], "moor")."""
-    pairs = [t for t in text.split() if "=" in t]
-    words = " ".join(t for t in text.split() if "=" not in t)
+    """`role=patient set="Wave 1" moor` -> ([("role","patient"), ...], "moor")."""
+    terms = filter_terms(text)
+    pairs = [t for t in terms if "=" in t]
+    words = " ".join(t for t in terms if "=" not in t)
     return parse_where(pairs), words.casefold()
 
 
 # Columns by priority: at a narrow width the later ones are left out (the codebook panel
-# can be hidden with B to make room). Case only when some document belongs to another case.
+# can be hidden with B to make room). Role, Case, Set and Practice only when some document has one.
 COLUMNS = [  # key, header, minimum width
     ("name", "Document", 12),
     ("kind", "Kind", 4),
@@ -49,6 +50,7 @@ COLUMNS = [  # key, header, minimum width
     ("coded", "Coded", 5),
     ("role", "Role", 4),
     ("case", "Case", 4),
+    ("set", "Set", 4),  # REFI document sets (MAXQDA's document groups)
     ("practice", "Practice", 8),
 ]
 
@@ -211,6 +213,7 @@ class HomeScreen(UsesWorkbench, Screen[None]):
             "coded": f"{d.coded:.0%}",
             "role": d.attributes.get("role", ""),
             "case": d.case if d.case != d.name else "",
+            "set": d.attributes.get("set", ""),
             "practice": d.attributes.get("practice", ""),
         }
 
@@ -231,7 +234,7 @@ class HomeScreen(UsesWorkbench, Screen[None]):
         natural = {}
         for col, header, least in COLUMNS:
             longest = max((len(c[col]) for c in cells), default=0)
-            if col in {"case", "role", "practice"} and longest == 0:
+            if col in {"case", "role", "set", "practice"} and longest == 0:
                 continue  # an empty column says nothing
             natural[col] = max(least, len(header), longest)
         pad = 2  # DataTable's cell padding

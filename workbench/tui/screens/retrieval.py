@@ -19,6 +19,7 @@ from workbench.services.codes import CodeTree
 from workbench.services.documents import parse_where
 from workbench.services.excerpts import Excerpt, excerpts, write_excerpts_csv
 from workbench.services.home_stats import excerpt_page
+from workbench.services.where import filter_terms
 from workbench.tui.base import UsesWorkbench
 from workbench.tui.errors import NothingSelected, guard, show
 from workbench.tui.text import clip, plain, plural
@@ -80,7 +81,7 @@ class RetrievalScreen(UsesWorkbench, Screen[None]):
         return ["Document", "Code", "Text"]
 
     def where(self) -> list[tuple[str, str]]:
-        return parse_where(self.query_one("#where", Input).value.split())
+        return parse_where(filter_terms(self.query_one("#where", Input).value))
 
     def reload(self) -> None:
         try:
