@@ -15,7 +15,7 @@ from workbench.codebook.refi.description import (
     compose_description,
     parse_description,
 )
-from workbench.codebook.refi.guids import normalise_guid
+from workbench.codebook.refi.guids import derived_guid, normalise_guid
 from workbench.codebook.refi.qdc import parse_qdc, qdc_bytes
 from workbench.codebook.yaml_io import dump_codebook, load_codebook
 
@@ -93,7 +93,10 @@ def test_qdc_problems_are_reported_not_fatal() -> None:
     assert cb.codebook == "Fallback title"
     assert [c.name for c in cb.codes] == ["A", "a (2)", "B two lines"]
     assert cb.codes[0].guid == "aaaaaaaa-0000-4000-8000-000000000001"
-    assert cb.codes[1].guid is None and cb.codes[2].guid is None
+    assert cb.codes[1].guid is None  # a GUID used twice: the second gets a new one
+    # an id that is not a GUID gets one derived from it, so references to it still hold
+    assert cb.codes[2].guid == derived_guid("foreign-id", "nope")
+    assert "1 identifiers are not GUIDs (first: 'nope')" in warnings[0]
     assert len(warnings) == 5, warnings
 
 

@@ -34,7 +34,12 @@ from workbench.codebook.refi.description import (
     compose_description,
     parse_description,
 )
-from workbench.codebook.refi.guids import derived_guid, normalise_guid
+from workbench.codebook.refi.guids import (
+    derived_guid,
+    foreign_ids_warning,
+    normalise_guid,
+    read_guid,
+)
 from workbench.codebook.refi.xmlio import Node, Writer, attr, kid, kid_text, kids, parse_xml
 from workbench.errors import WorkbenchError
 from workbench.inputcheck import require_regular_file
@@ -189,14 +194,14 @@ def read_sets(
         if not name:
             warnings.append("skipped a set with no name")
             continue
-        info = SetInfo(name, normalise_guid(attr(el, "guid")), kid_text(el, "Description") or None)
+        info = SetInfo(name, read_guid(attr(el, "guid")), kid_text(el, "Description") or None)
         for member in kids(el, "MemberCode"):
-            guid = normalise_guid(attr(member, member_attr) or attr(member, "guid"))
+            guid = read_guid(attr(member, member_attr) or attr(member, "guid"))
             if guid:
                 info.members.append(guid)
         if with_sources:
             for member in kids(el, "MemberSource"):
-                guid = normalise_guid(attr(member, "targetGUID") or attr(member, "guid"))
+                guid = read_guid(attr(member, "targetGUID") or attr(member, "guid"))
                 if guid and guid not in info.sources:
                     info.sources.append(guid)
         skipped = ("MemberNote",) if with_sources else ("MemberSource", "MemberNote")
@@ -237,9 +242,9 @@ def _code_dict(
     path = [*parent_path, name]
     shown = " > ".join(path)
     raw_guid = attr(el, "guid")
-    guid = normalise_guid(raw_guid)
+    guid = read_guid(raw_guid)
     if guid is None:
-        ctx.warnings.append(f"code '{shown}': missing or malformed GUID {raw_guid!r}; a new one")
+        ctx.warnings.append(f"code '{shown}': no GUID; a new one")
     elif guid in ctx.guids:
         ctx.warnings.append(f"code '{shown}': GUID {guid} used twice; this one gets a new GUID")
         guid = None
@@ -372,7 +377,7 @@ def _title_from_pis(pis: list[tuple[str, str]]) -> tuple[str | None, int | str |
 def parse_qdc(data: bytes, label: str, fallback_title: str) -> tuple[Codebook, list[str]]:
     """A `.qdc` document's codebook and what could not be carried over."""
     doc = parse_xml(data, label, "CodeBook")
-    warnings: list[str] = []
+    warnings: list[str] = [w] if (w := foreign_ids_warning(doc.root)) else []
     sets = read_sets(kid(doc.root, "Sets"), "guid", warnings)
     title, version = _title_from_pis(doc.pis)
     cb = codebook_from_codes_el(

@@ -343,6 +343,14 @@ def import_qdpx_into(
     out = Outcome(warnings=list(rp.warnings))
     placed = _place_sources(conn, rp, path, max_bytes, out)
     dropped = unreadable_lines(path, [*rp.unreadable, *out.lost], skip_unreadable)
+    if rp.stray_codings:
+        stray = f"{rp.stray_codings} codings outside every source (naming none, not REFI-QDA)"
+        if not skip_unreadable:
+            raise WorkbenchError(
+                f"{path}: {stray} cannot be placed; nothing imported (add --skip-unreadable "
+                "to import the rest)"
+            )
+        dropped.append(f"dropped {stray}")
     memo_plan: MemoPlan = plan_memos(rp, placed, out.warnings)
     # --- everything is parsed and checked: write --------------------------------------------
     codes, added_codes = place_codes(conn, rp.codebook, out.merged)

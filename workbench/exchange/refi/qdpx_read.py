@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from workbench.codebook.model import Codebook
-from workbench.codebook.refi.guids import normalise_guid
+from workbench.codebook.refi.guids import derived_guid, foreign_ids_warning, read_guid
 from workbench.codebook.refi.qdc import (
     SET_ATTRIBUTE,
     SET_SEPARATOR,
@@ -93,6 +93,7 @@ class RProject:
     extras: Extras = field(default_factory=Extras)
     warnings: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, int, str]] = field(default_factory=list)  # name, codings, why
+    stray_codings: int = 0  # codings outside every source, which cannot be placed
     # Cases whose variables are kept as case attributes: those grouping sources under a
     # name of their own, and those with no source yet (CONTRACT §8).
     case_values: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -112,7 +113,7 @@ def _int(value: str | None) -> int | None:
 
 
 def _note_refs(el: Element) -> list[str]:
-    return [g for r in kids(el, "NoteRef") if (g := normalise_guid(attr(r, "targetGUID")))]
+    return [g for r in kids(el, "NoteRef") if (g := read_guid(attr(r, "targetGUID")))]
 
 
 def _codings_in(*elements: Element) -> int:
@@ -195,21 +196,21 @@ class _Reader:
     def coding(self, el: Element) -> RCoding:
         ref = kid(el, "CodeRef")
         return RCoding(
-            guid=normalise_guid(attr(el, "guid")),
-            code=normalise_guid(attr(ref, "targetGUID")) if ref is not None else None,
-            user=normalise_guid(attr(el, "creatingUser")),
+            guid=read_guid(attr(el, "guid")),
+            code=read_guid(attr(ref, "targetGUID")) if ref is not None else None,
+            user=read_guid(attr(el, "creatingUser")),
             created=attr(el, "creationDateTime"),
             notes=_note_refs(el),
         )
 
     def text_source(self, el: Element, outer: Element, kind: str) -> RSource | None:
         """A TextSource, or the text Representation of a PDF source (`outer` gives identity)."""
-        guid = normalise_guid(attr(outer, "guid"))
+        guid = read_guid(attr(outer, "guid"))
         name = " ".join((attr(outer, "name") or "").split()) or f"source-{(guid or 'x')[:8]}"
         what = f"{kind} '{name}'"
         if guid is None:
-            self.warnings.append(f"{what}: missing or malformed GUID; skipped")
-            return None
+            self.warnings.append(f"{what}: no GUID; given one")
+            guid = derived_guid("source-without-guid", name)
         text = self.text_of(el, what, guid)
         if text is None:
             rich = attr(outer, "richTextPath") or attr(outer, "path") or ""
@@ -225,10 +226,10 @@ class _Reader:
                 continue
             src.selections.append(
                 RSelection(
-                    normalise_guid(attr(sel, "guid")),
+                    read_guid(attr(sel, "guid")),
                     start,
                     end,
-                    normalise_guid(attr(sel, "creatingUser")),
+                    read_guid(attr(sel, "creatingUser")),
                     attr(sel, "creationDateTime"),
                     [self.coding(c) for c in kids(sel, "Coding")],
                     _note_refs(sel),
@@ -247,7 +248,7 @@ class _Reader:
 
     def variable_value(self, vv: Element, into: dict[str, str]) -> None:
         ref = kid(vv, "VariableRef")
-        var = normalise_guid(attr(ref, "targetGUID")) if ref is not None else None
+        var = read_guid(attr(ref, "targetGUID")) if ref is not None else None
         value = next(
             (c.text or "" for c in vv if local(c.tag) in (*_VALUE_TAGS, "DateTimeValue")), ""
         ).strip()
@@ -283,7 +284,7 @@ class _Reader:
         out: dict[str, RNote] = {}
         el = kid(root, "Notes")
         for note in kids(el, "Note") if el is not None else []:
-            guid = normalise_guid(attr(note, "guid"))
+            guid = read_guid(attr(note, "guid"))
             if guid is None or guid in out:
                 self.skipped["notes with a missing or repeated GUID"] += 1
                 continue
@@ -291,7 +292,7 @@ class _Reader:
             if text is None or not text.strip():
                 self.skipped["empty notes"] += 1
                 continue
-            user = normalise_guid(attr(note, "creatingUser"))
+            user = read_guid(attr(note, "creatingUser"))
             out[guid] = RNote(guid, text, user, attr(note, "creationDateTime"))
         return out
 
@@ -300,7 +301,7 @@ def _users(root: Element) -> dict[str, str]:
     out: dict[str, str] = {}
     el = kid(root, "Users")
     for user in kids(el, "User") if el is not None else []:
-        guid = normalise_guid(attr(user, "guid"))
+        guid = read_guid(attr(user, "guid"))
         if guid is None:
             continue
         name = " ".join((attr(user, "name") or attr(user, "id") or "").split())
@@ -312,7 +313,7 @@ def _variables(root: Element) -> dict[str, str]:
     el = kid(root, "Variables")
     out: dict[str, str] = {}
     for var in kids(el, "Variable") if el is not None else []:
-        guid, name = normalise_guid(attr(var, "guid")), (attr(var, "name") or "").strip()
+        guid, name = read_guid(attr(var, "guid")), (attr(var, "name") or "").strip()
         if guid and name:
             out[guid] = name
     return out
@@ -324,7 +325,7 @@ def _code_notes(codes_el: Element | None) -> dict[str, list[str]]:
         return out
     for code in codes_el.iter():
         if local(code.tag) == "Code":
-            guid = normalise_guid(attr(code, "guid"))
+            guid = read_guid(attr(code, "guid"))
             if guid and (refs := _note_refs(code)):
                 out.setdefault(guid, []).extend(refs)
     return out
@@ -340,7 +341,7 @@ def _cases(reader: _Reader, rp: RProject, root: Element) -> None:
         values: dict[str, str] = {}
         for vv in kids(case, "VariableValue"):
             reader.variable_value(vv, values)
-        refs = [normalise_guid(attr(r, "targetGUID")) for r in kids(case, "SourceRef")]
+        refs = [read_guid(attr(r, "targetGUID")) for r in kids(case, "SourceRef")]
         name = (attr(case, "name") or "").strip()
         sources = [src for g in refs if (src := by_guid.get(g or "")) is not None]
         if not sources:
@@ -375,7 +376,7 @@ def _document_sets(reader: _Reader, rp: RProject, root: Element) -> None:
         return
     by_guid = {s.guid: s for s in rp.sources}
     known = set(by_guid) | {
-        g for el in root.iter() if (g := normalise_guid(attr(el, "guid"))) is not None
+        g for el in root.iter() if (g := read_guid(attr(el, "guid"))) is not None
     }
     for guid, sets in names.items():
         src = by_guid.get(guid)
@@ -391,6 +392,18 @@ def _document_sets(reader: _Reader, rp: RProject, root: Element) -> None:
                 f"source '{src.name}': its variable '{SET_ATTRIBUTE}' is "
                 f"'{src.values[SET_ATTRIBUTE]}', its sets are '{value}'; kept the variable"
             )
+
+
+def _stray_codings(root: Element) -> int:
+    """Codings outside every source (one exporter writes a top-level `<Coding>` of
+    `CodeRef`/`Selection` pairs that name no source): they cannot be placed."""
+    sources = kid(root, "Sources")
+    inside = {id(el) for el in sources.iter()} if sources is not None else set()
+    return sum(
+        max(1, sum(1 for _ in kids(el, "CodeRef")))
+        for el in root.iter()
+        if local(el.tag) == "Coding" and id(el) not in inside
+    )
 
 
 def _skipped_parts(reader: _Reader, root: Element) -> None:
@@ -412,9 +425,11 @@ def read_qdpx(path: Path, max_text: int) -> RProject:
         doc = parse_xml(archive.read(qde[0], MAX_QDE_BYTES), f"{path}:{qde[0]}", "Project")
         root = doc.root
         reader = _Reader(archive, max_text)
+        if foreign := foreign_ids_warning(root):
+            reader.warnings.append(foreign)
         rp = RProject(name=(attr(root, "name") or "").strip() or path.stem)
         rp.users = _users(root)
-        rp.default_user = normalise_guid(attr(root, "creatingUserGUID"))
+        rp.default_user = read_guid(attr(root, "creatingUserGUID"))
         reader.variables = _variables(root)
         extras_name = archive.find(EXTRAS_MEMBER)
         if extras_name:
@@ -439,6 +454,7 @@ def read_qdpx(path: Path, max_text: int) -> RProject:
         rp.project_notes = _note_refs(root)
         rp.description = kid_text(root, "Description") or None
         _skipped_parts(reader, root)
+        rp.stray_codings = _stray_codings(root)
     finally:
         archive.close()
     rp.unreadable = reader.unreadable
