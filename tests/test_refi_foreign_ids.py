@@ -8,6 +8,7 @@ top-level `<Coding>` whose `Selection`s name no source. Written here by hand."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from refi_support import dump, make_zip
@@ -104,3 +105,44 @@ def test_codings_outside_every_source_refuse_the_import(cli, tmp_path: Path) -> 
     assert r.code == 0, r.err
     assert "stray.qdpx: 1 documents, 2 codes, 0 codings, 1 memos imported" in r.out
     assert "warning: dropped 1 codings outside every source (naming none" in r.out
+
+
+def test_a_source_in_two_cases_stays_in_the_first_and_cases_lists_it(cli, tmp_path: Path) -> None:
+    """A thematic-analysis toolkit's shape: each document is in its dataset's Case and again
+    in a sample's; neither Case has variables."""
+    src, code = "cccccccc-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000001"
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="cta" origin="ComputationalThematicAnalysisToolkit">
+ <CodeBook><Codes><Code guid="{code}" name="Funding" isCodable="true"/></Codes></CodeBook>
+ <Cases>
+  <Case guid="bbbbbbbb-0000-4000-8000-000000000001" name="Reddit dataset">
+   <SourceRef targetGUID="{src}"/></Case>
+  <Case guid="bbbbbbbb-0000-4000-8000-000000000002" name="Sample 1">
+   <SourceRef targetGUID="{src}"/></Case>
+ </Cases>
+ <Sources><TextSource guid="{src}" name="t3_abc" plainTextPath="internal://{src}.txt">
+  <PlainTextSelection guid="dddddddd-0000-4000-8000-000000000001" startPosition="18"
+   endPosition="31"><Coding guid="eeeeeeee-0000-4000-8000-000000000001">
+   <CodeRef targetGUID="{code}"/></Coding></PlainTextSelection>
+ </TextSource></Sources>
+</Project>"""
+    text = "------title------\nGrants please\n------------\n"
+    qdpx = make_zip(
+        tmp_path / "cta.qdpx",
+        {"project.qde": qde.encode(), "Sources/": b"", f"Sources/{src}.txt": text.encode()},
+    )
+    project = tmp_path / "p.sqlite"
+    r = cli("import", qdpx, "--project", project)
+    assert r.code == 0, r.err
+    assert "cta.qdpx: 1 documents, 1 codes, 1 codings, 0 memos imported" in r.out
+    assert (
+        "warning: source 't3_abc' is in case 'Reddit dataset' and case 'Sample 1'; it belongs "
+        "to 'Reddit dataset'" in r.out
+    )
+    (coding,) = dump(project)["codings"]
+    assert text[coding[1] : coding[2]] == "Grants please"
+    r = cli("cases", "--format", "json", "--project", project)
+    assert r.code == 0, r.err
+    assert json.loads(r.out) == [
+        {"case": "Reddit dataset", "attributes": {}, "documents": ["t3_abc"]}
+    ]

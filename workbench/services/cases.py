@@ -76,17 +76,22 @@ def case_documents(conn: Connection) -> dict[str, list[tuple[int, str]]]:
 
 
 def list_cases(conn: Connection) -> list[CaseInfo]:
-    """Every case with stored attributes, with the documents that belong to it (two
-    queries, whatever the number of cases)."""
+    """Every case with stored attributes or with a document of another name (`--case`, a
+    REFI Case), with the documents that belong to it (three queries, whatever the number of
+    cases)."""
     t = s.case_attributes
     docs = case_documents(conn)
-    out: list[CaseInfo] = []
+    found: dict[str, CaseInfo] = {}
     rows = conn.execute(select(t.c.case_name, t.c.key, t.c.value).order_by(t.c.case_name))
     for name, key, value in rows:
-        if not out or out[-1].name != name:
-            out.append(CaseInfo(name, {}, [n for _, n in docs.get(name, [])]))
-        out[-1].attributes[key] = value
-    return out
+        info = found.setdefault(name, CaseInfo(name, {}, [n for _, n in docs.get(name, [])]))
+        info.attributes[key] = value
+    d = s.documents
+    named = select(d.c.case_name).where(d.c.case_name.is_not(None)).distinct()
+    for (name,) in conn.execute(named):
+        if name not in found:
+            found[name] = CaseInfo(name, {}, [n for _, n in docs.get(name, [])])
+    return [found[name] for name in sorted(found)]
 
 
 def waiting_cases(conn: Connection) -> int:

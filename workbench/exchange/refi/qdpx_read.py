@@ -357,6 +357,11 @@ def _cases(reader: _Reader, rp: RProject, root: Element) -> None:
         for src in sources:
             if name and src.name != name and src.case is None:
                 src.case = name
+            elif name and src.case is not None and src.case != name:
+                reader.warnings.append(
+                    f"source '{src.name}' is in case '{src.case}' and case '{name}'; it "
+                    f"belongs to '{src.case}' (a document belongs to one case)"
+                )
             for key, value in values.items():
                 if src.values.setdefault(key, value) != value:
                     reader.warnings.append(
