@@ -165,7 +165,7 @@ def test_foreign_project_is_read_tolerantly(cli, tmp_path: Path) -> None:
     for expected in (
         "code 'Trust': colour '#12345' is not #RGB or #RRGGBB; dropped",
         "skipped source 'Rich only' (no readable plain text",
-        "PDF source 'Leaflet': 1 area selections on PDF pages skipped",
+        "PDF source 'Leaflet': 1 selections of PDF page areas skipped (no codings)",
         "skipped 1 PictureSources",
         "skipped 1 links",
         "skipped 1 selections outside their text or empty",

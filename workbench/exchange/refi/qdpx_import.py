@@ -304,15 +304,22 @@ def _write_meta(conn: Connection, rp: RProject) -> None:
             set_meta(conn, "codebook_version", str(rp.codebook.version))
 
 
-def unreadable_lines(path: Path, lost: list[tuple[str, int, str]], skip: bool) -> list[str]:
-    """A source that carries codings and cannot be read refuses the whole import (one line
-    per such source); with `skip` the import goes on and says what was dropped."""
+def unreadable_lines(
+    path: Path,
+    lost: list[tuple[str, int, str]],
+    skip: bool,
+    unplaceable: dict[str, int] | None = None,
+) -> list[str]:
+    """A source that carries codings and cannot be read, and codings that cannot become a
+    span of text, refuse the whole import (one line each); with `skip` the import goes on
+    and says what was dropped."""
     coded = [(name, n, why) for name, n, why in lost if n]
-    if coded and not skip:
+    unplaceable = unplaceable or {}
+    if (coded or unplaceable) and not skip:
         lines = [
             f"{path}: source '{name}' cannot be read ({why}) and carries {n} codings"
             for name, n, why in coded
-        ]
+        ] + [f"{path}: {n} codings {why} cannot be placed" for why, n in unplaceable.items()]
         lines[-1] += "; nothing imported (add --skip-unreadable to import the rest)"
         raise WorkbenchError(lines[0], lines)
     out = [
@@ -321,7 +328,7 @@ def unreadable_lines(path: Path, lost: list[tuple[str, int, str]], skip: bool) -
         else f"skipped source '{name}' ({why}; it had no codings)"
         for name, n, why in lost
     ]
-    return out
+    return out + [f"dropped {n} codings {why}" for why, n in unplaceable.items()]
 
 
 def import_qdpx_into(
@@ -342,15 +349,7 @@ def import_qdpx_into(
         )
     out = Outcome(warnings=list(rp.warnings))
     placed = _place_sources(conn, rp, path, max_bytes, out)
-    dropped = unreadable_lines(path, [*rp.unreadable, *out.lost], skip_unreadable)
-    if rp.stray_codings:
-        stray = f"{rp.stray_codings} codings outside every source (naming none, not REFI-QDA)"
-        if not skip_unreadable:
-            raise WorkbenchError(
-                f"{path}: {stray} cannot be placed; nothing imported (add --skip-unreadable "
-                "to import the rest)"
-            )
-        dropped.append(f"dropped {stray}")
+    dropped = unreadable_lines(path, [*rp.unreadable, *out.lost], skip_unreadable, rp.unplaceable)
     memo_plan: MemoPlan = plan_memos(rp, placed, out.warnings)
     # --- everything is parsed and checked: write --------------------------------------------
     codes, added_codes = place_codes(conn, rp.codebook, out.merged)

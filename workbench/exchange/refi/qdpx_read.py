@@ -27,13 +27,20 @@ from workbench.codebook.refi.xmlio import attr, kid, kid_text, kids, local, pars
 from workbench.errors import WorkbenchError
 from workbench.exchange.refi.extras import MEMBER as EXTRAS_MEMBER
 from workbench.exchange.refi.extras import Extras, parse_extras
+from workbench.exchange.refi.media import (
+    MEDIA_SOURCES,
+    area_selections,
+    codings_in,
+    stray_codings,
+    sync_positions,
+    transcript_span,
+)
 from workbench.exchange.refi.safezip import SafeZip, open_archive
 
 MAX_QDE_BYTES = (
     64 * 1024 * 1024
 )  # project.qde: XML of all codings (parsing takes ~10x this in memory)
 _VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue")
-_SKIPPED_SOURCES = ("PictureSource", "AudioSource", "VideoSource")
 
 
 @dataclass
@@ -93,7 +100,7 @@ class RProject:
     extras: Extras = field(default_factory=Extras)
     warnings: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, int, str]] = field(default_factory=list)  # name, codings, why
-    stray_codings: int = 0  # codings outside every source, which cannot be placed
+    unplaceable: dict[str, int] = field(default_factory=dict)  # codings with no text span
     # Cases whose variables are kept as case attributes: those grouping sources under a
     # name of their own, and those with no source yet (CONTRACT §8).
     case_values: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -116,20 +123,6 @@ def _note_refs(el: Element) -> list[str]:
     return [g for r in kids(el, "NoteRef") if (g := read_guid(attr(r, "targetGUID")))]
 
 
-def _codings_in(*elements: Element) -> int:
-    """Codings a source element carries (on its selections and on the whole source)."""
-    seen: set[int] = set()
-    n = 0
-    for el in elements:
-        if id(el) in seen:
-            continue
-        seen.add(id(el))
-        n += sum(1 for _ in kids(el, "Coding"))
-        for sel in kids(el, "PlainTextSelection"):
-            n += sum(1 for _ in kids(sel, "Coding"))
-    return n
-
-
 class _Reader:
     def __init__(self, archive: SafeZip, max_text: int) -> None:
         self.zip = archive
@@ -139,6 +132,7 @@ class _Reader:
         self.variables: dict[str, str] = {}  # variable GUID -> name
         # Sources that could not be read: (name, codings they carry, why).
         self.unreadable: list[tuple[str, int, str]] = []
+        self.unplaceable: Counter[str] = Counter()  # codings that cannot become a span: why
 
     def member_text(self, path: str, what: str, guid: str | None = None) -> str | None:
         """The UTF-8 text a source's path names; None (with a warning) if unusable.
@@ -163,7 +157,7 @@ class _Reader:
         from urllib.parse import unquote
 
         rest = path.strip()
-        for scheme in ("internal://", "file:///", "file://"):
+        for scheme in ("internal://", "relative:///", "relative://", "file:///", "file://"):
             if rest.casefold().startswith(scheme):
                 rest = rest[len(scheme) :]
                 break
@@ -204,7 +198,8 @@ class _Reader:
         )
 
     def text_source(self, el: Element, outer: Element, kind: str) -> RSource | None:
-        """A TextSource, or the text Representation of a PDF source (`outer` gives identity)."""
+        """A TextSource, the text Representation of a PDF source or the Transcript of an
+        audio or video source (`outer` gives identity)."""
         guid = read_guid(attr(outer, "guid"))
         name = " ".join((attr(outer, "name") or "").split()) or f"source-{(guid or 'x')[:8]}"
         what = f"{kind} '{name}'"
@@ -215,14 +210,26 @@ class _Reader:
         if text is None:
             rich = attr(outer, "richTextPath") or attr(outer, "path") or ""
             reason = f"no readable plain text{f' (only {rich})' if rich else ''}"
-            self.unreadable.append((name, _codings_in(el, outer), reason))
+            self.unreadable.append((name, codings_in(outer), reason))
             return None
         src = RSource(guid, name, text, attr(outer, "creationDateTime"))
         src.description = kid_text(outer, "Description") or None
-        for sel in kids(el, "PlainTextSelection"):
-            start, end = _int(attr(sel, "startPosition")), _int(attr(sel, "endPosition"))
+        positions = sync_positions(el)
+        for sel in el:
+            tag = local(sel.tag)
+            if tag == "PlainTextSelection":
+                span = _int(attr(sel, "startPosition")), _int(attr(sel, "endPosition"))
+            elif tag == "TranscriptSelection":
+                span = transcript_span(sel, positions) or (None, None)
+            else:
+                continue
+            start, end = span
             if start is None or end is None:
-                self.skipped["selections without numeric positions"] += 1
+                n = sum(1 for _ in kids(sel, "Coding"))
+                if n:
+                    self.unplaceable[f"on selections without character positions in '{name}'"] += n
+                else:
+                    self.skipped["selections without character positions"] += 1
                 continue
             src.selections.append(
                 RSelection(
@@ -240,11 +247,33 @@ class _Reader:
             src.notes.extend(_note_refs(holder))
             for vv in kids(holder, "VariableValue"):
                 self.variable_value(vv, src.values)
-        if kind == "PDF source":
-            n = sum(1 for _ in kids(outer, "PDFSelection"))
-            if n:
-                self.warnings.append(f"{what}: {n} area selections on PDF pages skipped")
+        for area, (n, coded) in area_selections(outer).items():
+            if coded:
+                self.unplaceable[f"on {area} in '{name}'"] += coded
+            else:
+                self.warnings.append(f"{what}: {n} selections of {area} skipped (no codings)")
         return src
+
+    def media_source(self, child: Element, tag: str) -> RSource | None:
+        """An audio or video source through its (first) transcript; a picture, or media with
+        no transcript, is skipped, or refused when it carries codings."""
+        kind = {"AudioSource": "audio source", "VideoSource": "video source"}.get(tag)
+        transcripts = list(kids(child, "Transcript"))
+        name = attr(child, "name") or "?"
+        if kind is None or not transcripts:
+            n = codings_in(child)
+            if n:
+                self.unreadable.append((name, n, "only the text of a source is imported"))
+            else:
+                self.skipped[f"{tag}s with no transcript (only text is imported)"] += 1
+            return None
+        for extra in transcripts[1:]:
+            n = codings_in(extra)
+            if n:
+                self.unreadable.append((f"{name}: a second transcript", n, "one per source"))
+            else:
+                self.skipped["second transcripts of a source"] += 1
+        return self.text_source(transcripts[0], child, kind)
 
     def variable_value(self, vv: Element, into: dict[str, str]) -> None:
         ref = kid(vv, "VariableRef")
@@ -270,12 +299,12 @@ class _Reader:
                 rep = kid(child, "Representation")
                 if rep is None:
                     self.unreadable.append(
-                        (attr(child, "name") or "?", _codings_in(child), "no text representation")
+                        (attr(child, "name") or "?", codings_in(child), "no text representation")
                     )
                 else:
                     src = self.text_source(rep, child, "PDF source")
-            elif tag in _SKIPPED_SOURCES:
-                self.skipped[f"{tag}s (pictures, audio and video are not supported)"] += 1
+            elif tag in MEDIA_SOURCES:
+                src = self.media_source(child, tag)
             if src is not None:
                 out.append(src)
         return out
@@ -399,18 +428,6 @@ def _document_sets(reader: _Reader, rp: RProject, root: Element) -> None:
             )
 
 
-def _stray_codings(root: Element) -> int:
-    """Codings outside every source (one exporter writes a top-level `<Coding>` of
-    `CodeRef`/`Selection` pairs that name no source): they cannot be placed."""
-    sources = kid(root, "Sources")
-    inside = {id(el) for el in sources.iter()} if sources is not None else set()
-    return sum(
-        max(1, sum(1 for _ in kids(el, "CodeRef")))
-        for el in root.iter()
-        if local(el.tag) == "Coding" and id(el) not in inside
-    )
-
-
 def _skipped_parts(reader: _Reader, root: Element) -> None:
     for part, what in (("Links", "Link"), ("Graphs", "Graph")):
         el = kid(root, part)
@@ -459,9 +476,11 @@ def read_qdpx(path: Path, max_text: int) -> RProject:
         rp.project_notes = _note_refs(root)
         rp.description = kid_text(root, "Description") or None
         _skipped_parts(reader, root)
-        rp.stray_codings = _stray_codings(root)
+        if stray := stray_codings(root):
+            reader.unplaceable["outside every source (naming none, not REFI-QDA)"] += stray
     finally:
         archive.close()
     rp.unreadable = reader.unreadable
+    rp.unplaceable = dict(reader.unplaceable)
     rp.warnings = reader.warnings + [f"skipped {n} {what}" for what, n in reader.skipped.items()]
     return rp
