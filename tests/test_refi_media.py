@@ -18,8 +18,11 @@ AUDIO = "0A0A0A0A-1111-4111-8111-000000000001"
 TRANSCRIPT = "0A0A0A0A-1111-4111-8111-000000000002"
 VIDEO = "0A0A0A0A-1111-4111-8111-000000000003"
 CODE = "0C0C0C0C-1111-4111-8111-000000000001"
-TEXT = "Anna: I book by phone.\nStill Anna, no new label.\nBen: The app confuses me.\n"
-LINES = [0, TEXT.index("Still"), TEXT.index("Ben:"), len(TEXT)]
+TEXT = (
+    "Anna: I book by phone.\nBen: Why not the app?\nAnna: It confuses me.\n"
+    "Still Anna, no new label.\nBen: Thank you.\n"
+)
+LINES = [0, *(i + 1 for i, c in enumerate(TEXT) if c == "\n")]
 
 
 def _sync() -> str:
@@ -96,6 +99,14 @@ def test_an_audio_sources_transcript_is_imported_with_its_codings(cli, tmp_path:
     (coding,) = d["codings"]
     assert TEXT[coding[1] : coding[2]] == "Anna: I book by phone.\n"
     assert (coding[3], coding[4]) == ("phone-booking", "dana")
+    # each turn takes the time of the sync point it starts at (2.5 s a line here)
+    turns = [(seg[5], seg[6]) for seg in dump(project)["segments"] if seg[2] == "turn"]
+    assert turns == [
+        ("Anna", "00:00:00.000"),
+        ("Ben", "00:00:02.500"),
+        ("Anna", "00:00:05.000"),
+        ("Ben", "00:00:10.000"),
+    ]
 
 
 def test_codings_on_time_spans_refuse_the_import(cli, tmp_path: Path) -> None:

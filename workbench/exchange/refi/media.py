@@ -47,16 +47,36 @@ def area_selections(outer: Element) -> dict[str, tuple[int, int]]:
 
 def sync_positions(transcript: Element) -> dict[str, int]:
     """A transcript's sync points: GUID -> character position (those that give one)."""
-    out: dict[str, int] = {}
+    return {guid: pos for guid, pos, _ms in _sync_points(transcript) if guid is not None}
+
+
+def sync_times(transcript: Element) -> list[tuple[int, int]]:
+    """(character position, milliseconds) of the sync points that give both, in order."""
+    return sorted((pos, ms) for _guid, pos, ms in _sync_points(transcript) if ms is not None)
+
+
+def _sync_points(transcript: Element) -> list[tuple[str | None, int, int | None]]:
+    out: list[tuple[str | None, int, int | None]] = []
     for point in kids(transcript, "SyncPoint"):
-        guid = read_guid(attr(point, "guid"))
-        try:
-            position = int((attr(point, "position") or "").strip())
-        except ValueError:
-            continue
-        if guid is not None:
-            out[guid] = position
+        position, ms = _integer(attr(point, "position")), _integer(attr(point, "timeStamp"))
+        if position is not None and position >= 0:
+            out.append((read_guid(attr(point, "guid")), position, ms))
     return out
+
+
+def _integer(value: str | None) -> int | None:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return None
+
+
+def clock(ms: int) -> str:
+    """Milliseconds as the timestamp segments carry: `00:01:02.500`."""
+    seconds, ms = divmod(max(ms, 0), 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{ms:03d}"
 
 
 def transcript_span(sel: Element, positions: dict[str, int]) -> tuple[int, int] | None:

@@ -25,7 +25,12 @@ from workbench.exchange.refi.memo_import import MemoPlan, plan_memos, write_memo
 from workbench.exchange.refi.place_codes import place_codes
 from workbench.exchange.refi.qdpx_export import META_SETS, META_USERS
 from workbench.exchange.refi.qdpx_read import RCoding, RProject, RSource, read_qdpx
-from workbench.exchange.refi.resegment import OffsetMap, normalise_text, segment_text
+from workbench.exchange.refi.resegment import (
+    OffsetMap,
+    normalise_text,
+    segment_text,
+    with_sync_times,
+)
 from workbench.ingest import ParsedDocument
 from workbench.services.codes import get_meta, set_meta
 from workbench.services.documents import store_document
@@ -130,6 +135,7 @@ def _place_sources(
                 out.lose(src, str(exc))
                 continue
             doc.source_name = f"{path.name}:{src.name}"
+            doc = with_sync_times(doc, src.sync, omap)
             out.warnings.extend(warnings)
         placed.append(Placed(src, omap, text, doc=doc, exact_segments=segs is not None))
     return placed

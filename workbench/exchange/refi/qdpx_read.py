@@ -33,6 +33,7 @@ from workbench.exchange.refi.media import (
     codings_in,
     stray_codings,
     sync_positions,
+    sync_times,
     transcript_span,
 )
 from workbench.exchange.refi.safezip import SafeZip, open_archive
@@ -75,6 +76,7 @@ class RSource:
     values: dict[str, str] = field(default_factory=dict)
     description: str | None = None
     case: str | None = None  # the Case it belongs to, when that is not the source itself
+    sync: list[tuple[int, int]] = field(default_factory=list)  # transcript (position, ms)
 
 
 @dataclass
@@ -215,6 +217,7 @@ class _Reader:
         src = RSource(guid, name, text, attr(outer, "creationDateTime"))
         src.description = kid_text(outer, "Description") or None
         positions = sync_positions(el)
+        src.sync = sync_times(el)
         for sel in el:
             tag = local(sel.tag)
             if tag == "PlainTextSelection":

@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
-from bisect import bisect_left
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
@@ -82,3 +82,24 @@ def segment_text(
             warnings=[],
         )
     return doc, warnings
+
+
+def with_sync_times(
+    doc: ParsedDocument, sync: list[tuple[int, int]], omap: OffsetMap
+) -> ParsedDocument:
+    """A transcript's turns (top-level segments) take the time of the last sync point at or
+    before their start (`00:01:02.500`), unless the text gave them one already."""
+    from workbench.exchange.refi.media import clock
+
+    if not sync:
+        return doc
+    points = sorted((omap(pos), ms) for pos, ms in sync)
+    starts = [p for p, _ in points]
+    segments = []
+    for seg in doc.segments:
+        i = bisect_right(starts, seg.start) - 1
+        if seg.parent is None and seg.timestamp is None and i >= 0:
+            seg = replace(seg, timestamp=clock(points[i][1]))
+        segments.append(seg)
+    doc.segments = segments
+    return doc
