@@ -135,7 +135,8 @@ def attributes(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV: first column document (or case) name, other columns attribute names."
+            help="CSV (commas, semicolons or tabs; UTF-8, UTF-16 or Windows-1252) or .xlsx: "
+            "first column document (or case) name, other columns attribute names."
         ),
     ],
     strict: Annotated[
@@ -144,8 +145,8 @@ def attributes(
     ] = False,
     project: ProjectOpt = None,
 ) -> None:
-    """Set attributes from a CSV file. A row for a document not imported yet is kept as the
-    attributes of a case of that name and applied when the document arrives."""
+    """Set attributes from a CSV file or Excel workbook. A row for a document not imported
+    yet is kept as the attributes of a case of that name and applied when it arrives."""
     from workbench.services.importing import set_attributes_from_csv
 
     with project_session(ctx, project) as proj:

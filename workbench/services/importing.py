@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from workbench.errors import WorkbenchError
+from workbench.services.sheet import open_sheet
 from workbench.store.db import Project
 
 if TYPE_CHECKING:
@@ -248,10 +250,9 @@ def set_attributes_from_csv(
     matched = waiting = applied = 0
     started = time.perf_counter()
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh, project.begin() as conn:
-            counted = _CountingLines(fh)
-            reader = csv.reader(counted)
-            header = [h.strip() for h in next(reader, [])]
+        with ExitStack() as stack, project.begin() as conn:
+            sheet = open_sheet(path, stack)
+            header = sheet.header
             if len(header) < 2:
                 raise WorkbenchError(
                     f"{path}: needs a header (document, attribute...) and at least one row"
@@ -262,7 +263,7 @@ def set_attributes_from_csv(
             names = {name for docs in by_case.values() for _, name in docs}
             batch: list[tuple[str, dict[str, str]]] = []
             lineno = 1
-            for lineno, row in enumerate(reader, start=2):
+            for lineno, row in sheet.rows:
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) != len(header):
@@ -287,7 +288,7 @@ def set_attributes_from_csv(
                     matched, applied, waiting = matched + m, applied + a, waiting + w
                     batch.clear()
                     if progress:
-                        progress(counted.chars, size, _rate(lineno - 1, started))
+                        progress(sheet.chars, size, _rate(lineno - 1, started))
             if lineno == 1:
                 raise WorkbenchError(
                     f"{path}: needs a header (document, attribute...) and at least one row"
@@ -299,10 +300,11 @@ def set_attributes_from_csv(
             if progress:
                 progress(size, size, _rate(lineno - 1, started))
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise WorkbenchError(f"{path}: cannot read as a UTF-8 CSV ({exc})") from exc
+        raise WorkbenchError(f"{path}: cannot read as a CSV ({exc})") from exc
+    read_as = f" (read: {', '.join(sheet.notes)})" if sheet.notes else ""
     return [
         f"{matched} rows matched documents ({applied} documents updated), {waiting} wait for "
-        f"a document of that name; attributes: {', '.join(header[1:])}"
+        f"a document of that name; attributes: {', '.join(header[1:])}{read_as}"
     ]
 
 
@@ -320,19 +322,3 @@ def _no_such(name: str, names: set[str], problems: list[str]) -> str:
 def _rate(rows: int, started: float) -> str:
     seconds = max(time.perf_counter() - started, 1e-6)
     return f"{rows:,} rows, {rows / seconds:,.0f} rows/s"
-
-
-class _CountingLines:
-    """Iterates a text file's lines, counting the characters read (for progress)."""
-
-    def __init__(self, fh: Iterable[str]) -> None:
-        self._it = iter(fh)
-        self.chars = 0
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._it)
-        self.chars += len(line)
-        return line

@@ -77,15 +77,16 @@ class SafeZip:
         self.zf.close()
 
 
-def open_archive(path: Path) -> SafeZip:
-    """Open and check a `.qdpx`; refuse anything unsafe or damaged before reading a member."""
+def open_archive(path: Path, kind: str = ".qdpx") -> SafeZip:
+    """Open and check a zip (`kind`: a `.qdpx`, an Excel workbook); refuse anything unsafe or
+    damaged before reading a member."""
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError as exc:
         raise WorkbenchError(f"{path}: no such file") from exc
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         raise WorkbenchError(
-            f"{path}: not a readable .qdpx: the zip archive is damaged or truncated"
+            f"{path}: not a readable {kind}: the zip archive is damaged or truncated"
         ) from exc
     except OSError as exc:
         raise WorkbenchError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
