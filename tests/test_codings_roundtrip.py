@@ -83,6 +83,36 @@ def test_excerpt_csv_round_trip_gives_identical_codings(cli, source: Path, tmp_p
     assert codings(fresh) == codings(source)
 
 
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"),
+    [(";", "utf-8-sig"), ("\t", "utf-16")],
+    ids=["excel-csv-utf8-semicolons", "excel-unicode-text"],
+)
+def test_an_excerpt_csv_resaved_by_excel_gives_identical_codings(
+    cli,  # type: ignore[no-untyped-def]
+    source: Path,
+    tmp_path: Path,
+    delimiter: str,
+    encoding: str,
+) -> None:
+    """A colleague opens the export in Excel and saves it again: in a comma-decimal locale
+    Excel's CSV is separated by semicolons; its "Unicode text" is UTF-16 with tabs."""
+    import csv
+
+    out = tmp_path / "excerpts.csv"
+    assert cli("export", "excerpts", "-o", out, "--project", source).code == 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    resaved = tmp_path / "resaved.csv"
+    with resaved.open("w", encoding=encoding, newline="") as fh:
+        csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    fresh = new_project(cli, tmp_path / "fresh.sqlite", tmp_path / "fresh-docs")
+    r = cli("import", resaved, "--project", fresh)
+    assert r.code == 0, r.err
+    assert "5 codings imported, 0 already present, 0 rows reported" in r.out
+    assert codings(fresh) == codings(source)
+
+
 def test_another_projects_sqlite_gives_identical_codings(cli, source: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     fresh = new_project(cli, tmp_path / "fresh.sqlite", tmp_path / "fresh-docs")
     r = cli("import", source, "--project", fresh)

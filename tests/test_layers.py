@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 # packages in one layer never import each other unless listed in SIDEWAYS.
 LAYERS: list[set[str]] = [
     {"errors", "__init__"},
-    {"timeutil", "inputcheck", "config", "startup_gc"},
+    {"timeutil", "inputcheck", "config", "startup_gc", "safezip"},
     {"store"},
     {"fsutil"},  # reads store.db's open projects (lazily) to refuse writing over one
     {"csvsafe"},  # formula-safe CSV, written through fsutil

@@ -140,7 +140,7 @@ def test_hostile_qdpx(cli, study: Path, tmp_path: Path, case: str) -> None:
 def test_limits_on_members_and_total_size(
     cli, study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.exchange.refi import safezip
+    from workbench import safezip
 
     path = zip_folder(REFI / "foreign", tmp_path / "ok.qdpx")
     monkeypatch.setattr(safezip, "MAX_MEMBERS", 2)

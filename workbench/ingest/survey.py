@@ -22,22 +22,28 @@ _DELIMITERS = (",", ";", "\t")
 
 
 def is_codings_csv(path: Path) -> bool:
-    """True when the CSV's header holds `document, start, end, code` (a coded-excerpt file)."""
+    """True when the CSV's header holds `document, start, end, code` (a coded-excerpt file),
+    as exported or as a spreadsheet saves it again (semicolons or tabs; UTF-16, cp1252)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(65536)
     except OSError:
         return False
-    for codec in ("utf-8-sig", "cp1252"):
+    codecs = ("utf-16",) if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
+    for codec in codecs:
         try:
-            first = head.decode(codec).splitlines()[0] if head.strip() else ""
+            first = head.decode(codec, errors="strict" if codec != "utf-16" else "ignore")
+            first = first.splitlines()[0] if first.strip() else ""
             break
         except (UnicodeDecodeError, IndexError):
             continue
     else:
         return False
-    header = {cell.strip().casefold() for cell in next(csv.reader([first]), [])}
-    return CODINGS_COLUMNS <= header
+    return any(
+        CODINGS_COLUMNS
+        <= {cell.strip().casefold() for cell in next(csv.reader([first], delimiter=d), [])}
+        for d in _DELIMITERS
+    )
 
 
 def survey_columns(path: Path, header: list[str], options: ImportOptions) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -20,6 +21,7 @@ from workbench.csvsafe import restore
 from workbench.errors import WorkbenchError
 from workbench.services.codes import PATH_SEP, CodeRow, CodeTree
 from workbench.services.coding_bulk import NewCoding, add_codings
+from workbench.services.sheet import open_sheet
 from workbench.store import schema as s
 
 REQUIRED = ("document", "start", "end", "code")
@@ -40,13 +42,13 @@ def _read_cells(path: Path) -> Iterator[list[str] | dict[str, str]]:
     exported: the formula guard undone once, here only; a missing cell is absent (as
     csv.DictReader gives them: the last of two columns of one name wins)."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = [h.strip() for h in next(reader, [])]
+        with ExitStack() as stack:
+            sheet = open_sheet(path, stack)  # as Excel re-saves it: `;`, cp1252, UTF-16
+            header = sheet.header
             yield header
             used = {name: i for i, name in enumerate(header) if name in USED}
             cells = [(name, i, name in STRIPPED) for name, i in used.items()]
-            for row in reader:
+            for _lineno, row in sheet.rows:
                 if not row:
                     continue  # a blank line (DictReader skips it too)
                 n = len(row)
@@ -58,7 +60,7 @@ def _read_cells(path: Path) -> Iterator[list[str] | dict[str, str]]:
                         out[name] = unneutralise(value)
                 yield out
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise WorkbenchError(f"{path}: cannot read as a UTF-8 CSV ({exc})") from exc
+        raise WorkbenchError(f"{path}: cannot read as a CSV ({exc})") from exc
 
 
 @dataclass

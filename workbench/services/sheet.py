@@ -132,7 +132,7 @@ def _cell(value: Any) -> str:
 
 
 def _xlsx(path: Path, stack: ExitStack) -> Sheet:
-    from workbench.exchange.refi.safezip import open_archive
+    from workbench.safezip import open_archive
 
     open_archive(
         path, "Excel workbook"

@@ -2,5 +2,5 @@
 qdpx_import.py). See docs/refi-qda.md for what maps to what.
 
 XML is parsed only through defusedxml (xmlio.py); `.qdpx` archives are opened only through
-safezip.py. Nothing here imports textual or the model stack.
+workbench/safezip.py. Nothing here imports textual or the model stack.
 """

@@ -36,7 +36,7 @@ from workbench.exchange.refi.media import (
     sync_times,
     transcript_span,
 )
-from workbench.exchange.refi.safezip import SafeZip, open_archive
+from workbench.safezip import SafeZip, open_archive
 
 MAX_QDE_BYTES = (
     64 * 1024 * 1024
