@@ -15,10 +15,9 @@ from pathlib import Path
 from workbench.errors import WorkbenchError
 from workbench.ingest.model import ImportOptions, ParsedSegment
 from workbench.ingest.spans import Body
-from workbench.ingest.textio import normalise_newlines
+from workbench.ingest.textio import header_delimiter, normalise_newlines
 
 CODINGS_COLUMNS = frozenset({"document", "start", "end", "code"})
-_DELIMITERS = (",", ";", "\t")
 
 
 def is_codings_csv(path: Path) -> bool:
@@ -39,11 +38,8 @@ def is_codings_csv(path: Path) -> bool:
             continue
     else:
         return False
-    return any(
-        CODINGS_COLUMNS
-        <= {cell.strip().casefold() for cell in next(csv.reader([first], delimiter=d), [])}
-        for d in _DELIMITERS
-    )
+    cells = next(csv.reader([first], delimiter=header_delimiter(first)), [])
+    return CODINGS_COLUMNS <= {cell.strip().casefold() for cell in cells}
 
 
 def survey_columns(path: Path, header: list[str], options: ImportOptions) -> tuple[int, int]:
@@ -128,8 +124,7 @@ def parse_survey(path: Path, text: str, options: ImportOptions) -> Body:
 
 
 def _read_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count)
+    delimiter = header_delimiter(text)
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, len(text) + 1))
     try:

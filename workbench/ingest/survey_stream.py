@@ -20,11 +20,10 @@ from pathlib import Path
 from workbench.errors import WorkbenchError
 from workbench.ingest.model import ImportOptions
 from workbench.ingest.survey import Answers, survey_columns
-from workbench.ingest.textio import _is_binaryish, normalise_newlines
+from workbench.ingest.textio import _is_binaryish, header_delimiter, normalise_newlines
 
 STREAM_BYTES = 4 * 1024 * 1024  # survey CSVs from this size up are streamed
 BATCH = 5000  # responses per batch in pass 2
-_DELIMITERS = (",", ";", "\t")
 
 
 class NotStreamable(Exception):
@@ -55,7 +54,7 @@ def _rows(path: Path, delimiter: str | None = None) -> Iterator[tuple[int, list[
             first = fh.readline()
             if "\x00" in first or _is_binaryish(first):
                 raise NotStreamable
-            delim = delimiter or max(_DELIMITERS, key=first.split("\n", 1)[0].count)
+            delim = delimiter or header_delimiter(first)
             reader = csv.reader(chain([first], fh), delimiter=delim, strict=True)
             header = [h.strip() or f"column {i + 1}" for i, h in enumerate(next(reader, []))]
             yield 1, header
@@ -121,7 +120,7 @@ def scan_survey(path: Path, options: ImportOptions, max_segments: int) -> Survey
     if not name:
         raise WorkbenchError(f"{path}: the document name is empty")
     text = "\n\n".join(answers)
-    delim = max(_DELIMITERS, key=_first_line(path).count)
+    delim = header_delimiter(_first_line(path))
     return SurveyScan(
         path, name, text, len(answers), _sha256(path), delim, text_i, id_i, header, warnings
     )

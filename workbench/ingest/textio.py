@@ -93,6 +93,15 @@ def decode_bytes(path: Path, raw: bytes) -> tuple[str, list[str]]:
     return text, warnings
 
 
+CSV_DELIMITERS = (",", ";", "\t")  # what spreadsheets separate CSV cells with, by locale
+
+
+def header_delimiter(first_line: str) -> str:
+    """The separator of a CSV: the most frequent of `,` `;` tab in its header line (ties,
+    or none at all, go to the comma)."""
+    return max(CSV_DELIMITERS, key=first_line.split("\n", 1)[0].count)
+
+
 def normalise_newlines(text: str) -> str:
     """CRLF and lone CR become LF."""
     return _NEWLINES.sub("\n", text) if "\r" in text else text

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import WorkbenchError
+from workbench.ingest.textio import header_delimiter
 
-_DELIMITERS = ",;\t"
 _NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
-_SAMPLE = 64 * 1024
 
 
 @dataclass
@@ -90,22 +89,10 @@ def _encoding(path: Path) -> tuple[str, str | None]:
     return "utf-8", None
 
 
-def _delimiter(sample: str) -> str:
-    """Commas unless the header line is plainly separated by semicolons or tabs."""
-    first = next((line for line in sample.splitlines() if line.strip()), "")
-    try:
-        found = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        found = ","
-    if first.count(found) == 0:  # the sniffer guessed from the data rows alone
-        found = max(_DELIMITERS, key=first.count) if first else ","
-    return found if first.count(found) else ","
-
-
 def _csv(path: Path, stack: ExitStack) -> Sheet:
     encoding, note = _encoding(path)
     fh = stack.enter_context(path.open(encoding=encoding, newline="", errors="strict"))
-    delimiter = _delimiter(fh.read(_SAMPLE))
+    delimiter = header_delimiter(fh.readline())
     fh.seek(0)
     counted = CountingLines(fh)
     reader = csv.reader(counted, delimiter=delimiter)
