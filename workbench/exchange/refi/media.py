@@ -45,26 +45,24 @@ def area_selections(outer: Element) -> dict[str, tuple[int, int]]:
     return out
 
 
-def sync_positions(transcript: Element) -> dict[str, int]:
-    """A transcript's sync points: GUID -> character position (those that give one)."""
-    return {guid: pos for guid, pos, _ms in _sync_points(transcript) if guid is not None}
-
-
-def sync_times(transcript: Element) -> list[tuple[int, int]]:
-    """(character position, milliseconds) of the sync points that give both, in order."""
-    return sorted((pos, ms) for _guid, pos, ms in _sync_points(transcript) if ms is not None)
-
-
-def _sync_points(transcript: Element) -> list[tuple[str | None, int, int | None]]:
-    out: list[tuple[str | None, int, int | None]] = []
+def sync_points(transcript: Element) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    """A transcript's sync points, read once: {GUID: character position} for selections,
+    and the (position, milliseconds) of those that give a time, in order."""
+    positions: dict[str, int] = {}
+    times: list[tuple[int, int]] = []
     for point in kids(transcript, "SyncPoint"):
-        position, ms = _integer(attr(point, "position")), _integer(attr(point, "timeStamp"))
-        if position is not None and position >= 0:
-            out.append((read_guid(attr(point, "guid")), position, ms))
-    return out
+        position, ms = integer(attr(point, "position")), integer(attr(point, "timeStamp"))
+        if position is None or position < 0:
+            continue
+        if (guid := read_guid(attr(point, "guid"))) is not None:
+            positions[guid] = position
+        if ms is not None:
+            times.append((position, ms))
+    return positions, sorted(times)
 
 
-def _integer(value: str | None) -> int | None:
+def integer(value: str | None) -> int | None:
+    """An attribute's whole number (spaces allowed), else None."""
     try:
         return int((value or "").strip())
     except ValueError:

@@ -31,9 +31,9 @@ from workbench.exchange.refi.media import (
     MEDIA_SOURCES,
     area_selections,
     codings_in,
+    integer,
     stray_codings,
-    sync_positions,
-    sync_times,
+    sync_points,
     transcript_span,
 )
 from workbench.safezip import SafeZip, open_archive
@@ -112,13 +112,6 @@ class RProject:
         if guid is None:
             return None
         return self.users.get(guid) or f"user-{guid[:8]}"
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int((value or "").strip())
-    except ValueError:
-        return None
 
 
 def _note_refs(el: Element) -> list[str]:
@@ -216,12 +209,11 @@ class _Reader:
             return None
         src = RSource(guid, name, text, attr(outer, "creationDateTime"))
         src.description = kid_text(outer, "Description") or None
-        positions = sync_positions(el)
-        src.sync = sync_times(el)
+        positions, src.sync = sync_points(el)
         for sel in el:
             tag = local(sel.tag)
             if tag == "PlainTextSelection":
-                span = _int(attr(sel, "startPosition")), _int(attr(sel, "endPosition"))
+                span = integer(attr(sel, "startPosition")), integer(attr(sel, "endPosition"))
             elif tag == "TranscriptSelection":
                 span = transcript_span(sel, positions) or (None, None)
             else:
