@@ -40,6 +40,7 @@ from workbench.store.lite import (  # noqa: F401 - re-exported: the store's path
     busy_message,
     check_project_file,
     is_busy,
+    reader_holds,
     redact,
     resolve_project_path,
     server_url,
@@ -245,7 +246,7 @@ def open_project(path: str | os.PathLike[str] | None, *, create: bool = False) -
             raise WorkbenchError(
                 f"{p}: project is missing (create it with `workbench init --project {p}`)"
             )
-        if exists:
+        if exists and not reader_holds(p):  # a start-up reader checked it (store/lite.py)
             check_project_file(p)
         elif not p.parent.exists():
             raise WorkbenchError(f"{p}: folder {p.parent} does not exist")

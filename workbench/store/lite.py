@@ -103,6 +103,31 @@ def check_project_file(p: Path) -> None:
         raise WorkbenchError(f"{p}: not a Workbench project (not an SQLite database)")
 
 
+# Real paths of the files a LiteReader of this process has a connection on (how many). Such a
+# file must not be opened by anything but SQLite here: closing any descriptor drops the
+# process's locks on it, another process may then checkpoint and reset the WAL under the
+# open connection, and its next read fails as "database disk image is malformed".
+_HELD: dict[str, int] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _hold(p: Path, delta: int) -> None:
+    key = os.path.realpath(p)
+    with _HELD_LOCK:
+        n = _HELD.get(key, 0) + delta
+        if n > 0:
+            _HELD[key] = n
+        else:
+            _HELD.pop(key, None)
+
+
+def reader_holds(p: Path) -> bool:
+    """Whether a LiteReader of this process has its own connection open on `p` (its header
+    was checked when it opened; do not open the file again to check it)."""
+    with _HELD_LOCK:
+        return os.path.realpath(p) in _HELD
+
+
 def _open_here(p: Path) -> bool:
     db = sys.modules.get("workbench.store.db")  # not loaded: no project is open here
     return db is not None and db.is_open_project(p)
@@ -118,6 +143,7 @@ class LiteReader:
         self._depth = 0  # read() blocks open on this connection (nested ones share one)
         self._handed = False  # a Project closes the connection (hand_to)
         self._closed = False
+        _hold(path, +1)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -149,6 +175,7 @@ class LiteReader:
             if not (self._handed or self._closed):
                 self._handed = True
                 project.keep_until_closed(self._con)
+                _hold(self.path, -1)  # the project's registry entry covers the file now
 
     def close(self) -> None:
         """Close the connection, unless a Project took it over (it closes it)."""
@@ -157,6 +184,7 @@ class LiteReader:
                 return
             self._closed = True
             self._con.close()
+            _hold(self.path, -1)
 
 
 def open_reader(path: str | os.PathLike[str] | None) -> LiteReader | None:
